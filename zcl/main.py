@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from zcl import context
+from zcl.evidence import evidence_app
+from zcl.oracle import oracle_app
+from zcl.registry import deploy, device_app, keygen, org_app
+from zcl.verify import verify
 
 app = typer.Typer(
     name="zcl",
@@ -10,3 +18,23 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def main(
+    rpc_url: str = typer.Option(None, help="JSON-RPC endpoint (env ZCL_RPC_URL)."),
+    deployment: Path = typer.Option(None, help="Deployment addresses file (env ZCL_DEPLOYMENT_FILE)."),
+    data_dir: Path = typer.Option(None, help="Local state folder (env ZCL_DATA_DIR, default .zcl)."),
+    evidence_dir: Path = typer.Option(None, help="Local evidence store (env ZCL_EVIDENCE_DIR)."),
+) -> None:
+    """Options here apply to every command and override the ZCL_* environment."""
+    context.set_overrides(rpc_url=rpc_url, deployment_file=deployment, data_dir=data_dir, evidence_dir=evidence_dir)
+
+
+app.command("deploy")(deploy)
+app.command("verify")(verify)
+app.command("keygen")(keygen)
+app.add_typer(org_app, name="org")
+app.add_typer(device_app, name="device")
+app.add_typer(oracle_app, name="oracle")
+app.add_typer(evidence_app, name="evidence")

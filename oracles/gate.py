@@ -1,0 +1,142 @@
+"""The checks every reading passes before the oracle accepts it.
+
+Order matters for the reason reported: the bytes must parse, the device must be registered
+to this oracle's institution and active, the unit must be the registered one, the signature
+must be by the key the registry says is valid for this sequence, the pair (device, sequence)
+must be new, and the timestamp must fit between its neighbours and not be in the future.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ledger.chain.clients import Device, DeviceRegistryClient, DeviceStatus, KeyEpoch
+from ledger.chain.connection import ContractRevert
+from ledger.device_keys import key_index_for_sequence
+from ledger.encoding import EncodingError, Reading, decode_reading
+from ledger.signing import SignedReading, verify_signature
+from oracles.rejects import ReadingRejected, RejectReason
+from oracles.spool import Spool
+
+
+@dataclass(frozen=True)
+class DeviceView:
+    device: Device
+    keys: tuple[KeyEpoch, ...]
+
+
+class DeviceDirectory:
+    """Registry lookups cached for `ttl_seconds`: a suspension reaches the oracle within that time."""
+
+    def __init__(self, registry: DeviceRegistryClient, ttl_seconds: float = 30.0) -> None:
+        self.registry = registry
+        self.ttl = ttl_seconds
+        self._cache: dict[bytes, tuple[float, DeviceView | None]] = {}
+
+    def lookup(self, device_id: bytes) -> DeviceView | None:
+        now = time.monotonic()
+        cached = self._cache.get(device_id)
+        if cached is not None and now - cached[0] < self.ttl:
+            return cached[1]
+        try:
+            view = DeviceView(self.registry.device(device_id), tuple(self.registry.key_history(device_id)))
+        except ContractRevert as exc:
+            if exc.name != "UnknownDevice":
+                raise
+            view = None
+        self._cache[device_id] = (now, view)
+        return view
+
+    def forget(self, device_id: bytes | None = None) -> None:
+        if device_id is None:
+            self._cache.clear()
+        else:
+            self._cache.pop(device_id, None)
+
+
+class ReadingGate:
+    def __init__(
+        self,
+        institution_id: int,
+        directory: DeviceDirectory,
+        spool: Spool,
+        max_future_skew_seconds: int = 300,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.institution_id = institution_id
+        self.directory = directory
+        self.spool = spool
+        self.max_future_skew = max_future_skew_seconds
+        self.clock = clock
+        self._latest: dict[bytes, tuple[int, int]] = {}  # device → (highest accepted sequence, its timestamp)
+
+    def check(self, signed: SignedReading) -> Reading:
+        """The decoded reading when every check passes; ReadingRejected naming the first that fails."""
+        try:
+            reading = decode_reading(signed.payload)
+        except EncodingError as exc:
+            raise ReadingRejected(RejectReason.OUT_OF_RANGE, str(exc)) from None
+        device_id, seq = reading.device_id, reading.sequence
+
+        def reject(reason: RejectReason, detail: str) -> ReadingRejected:
+            return ReadingRejected(reason, detail, device_id, seq)
+
+        view = self.directory.lookup(device_id)
+        if view is None:
+            raise reject(RejectReason.UNKNOWN_DEVICE, "device is not registered on chain")
+        device = view.device
+        if device.institution_id != self.institution_id:
+            raise reject(RejectReason.WRONG_INSTITUTION,
+                         f"device belongs to institution {device.institution_id}, oracle serves {self.institution_id}")
+        if device.status == DeviceStatus.SUSPENDED:
+            raise reject(RejectReason.DEVICE_SUSPENDED, "device is suspended")
+        if device.status == DeviceStatus.RETIRED:
+            raise reject(RejectReason.DEVICE_RETIRED, "device is retired")
+        if int(reading.unit) != device.unit:
+            raise reject(RejectReason.UNIT_MISMATCH, f"reading unit {reading.unit.name} ({int(reading.unit)}), device registered with unit code {device.unit}")
+        self._check_signature(signed, view, reject)
+        self._check_sequence_and_time(reading, reject)
+        return reading
+
+    def record_accepted(self, reading: Reading) -> None:
+        latest = self._latest.get(reading.device_id)
+        if latest is None or reading.sequence > latest[0]:
+            self._latest[reading.device_id] = (reading.sequence, reading.timestamp)
+
+    def _check_signature(self, signed: SignedReading, view: DeviceView, reject: Callable[..., ReadingRejected]) -> None:
+        seq = int.from_bytes(signed.payload[33:41], "big")
+        index = key_index_for_sequence(view.keys, seq)
+        if index is None:
+            raise reject(RejectReason.NO_KEY_FOR_SEQUENCE, "no registered key covers this sequence")
+        if verify_signature(signed, view.keys[index].public_key):
+            return
+        for other, epoch in enumerate(view.keys):
+            if other != index and verify_signature(signed, epoch.public_key):
+                raise reject(RejectReason.ROTATED_OUT_KEY,
+                             f"signed by key #{other}, but key #{index} is valid from sequence {view.keys[index].valid_from_sequence}")
+        raise reject(RejectReason.BAD_SIGNATURE, f"signature does not verify against key #{index}")
+
+    def _check_sequence_and_time(self, reading: Reading, reject: Callable[..., ReadingRejected]) -> None:
+        now = int(self.clock())
+        if reading.timestamp > now + self.max_future_skew:
+            raise reject(RejectReason.TIMESTAMP_IN_FUTURE,
+                         f"timestamp {reading.timestamp} is {reading.timestamp - now} s ahead of the oracle's clock")
+        latest = self._latest.get(reading.device_id)
+        if latest is None:
+            latest = self.spool.latest(reading.device_id)
+            if latest is not None:
+                self._latest[reading.device_id] = latest
+        if latest is None or reading.sequence > latest[0]:  # the newest reading of this device: the usual case
+            if latest is not None and reading.timestamp < latest[1]:
+                raise reject(RejectReason.TIMESTAMP_BACKWARDS,
+                             f"timestamp {reading.timestamp} is earlier than sequence {latest[0]}'s {latest[1]}")
+            return
+        if self.spool.has(reading.device_id, reading.sequence):
+            raise reject(RejectReason.REPLAYED, "this (device, sequence) was already accepted")
+        below, above = self.spool.neighbours(reading.device_id, reading.sequence)
+        if below is not None and reading.timestamp < below:
+            raise reject(RejectReason.TIMESTAMP_BACKWARDS, f"timestamp {reading.timestamp} is earlier than a lower sequence's {below}")
+        if above is not None and reading.timestamp > above:
+            raise reject(RejectReason.TIMESTAMP_BACKWARDS, f"timestamp {reading.timestamp} is later than a higher sequence's {above}")

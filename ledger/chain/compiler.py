@@ -22,7 +22,10 @@ SETTINGS = {
     "optimizer": {"enabled": True, "runs": 200},
     "evmVersion": "cancun",
     "remappings": ["@openzeppelin/=node_modules/@openzeppelin/"],
-    "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "metadata"]}},
+    "outputSelection": {
+        "*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object",
+                    "evm.deployedBytecode.immutableReferences", "metadata"]}
+    },
 }
 
 
@@ -33,6 +36,25 @@ class Artifact:
     bytecode: str
     deployed_bytecode: str
     metadata: str
+    immutable_ranges: list[tuple[int, int]]  # (start, length) byte ranges filled in at deployment
+
+
+def runtime_code_matches(onchain: bytes, artifact: Artifact) -> bool:
+    """True when code read from the chain is `artifact`'s runtime code.
+
+    Immutable variables (filled by the constructor) and solc's trailing CBOR metadata (a hash of
+    the source files' metadata, which differs with paths and comments) are masked on both sides;
+    every instruction is compared.
+    """
+    compiled = bytearray.fromhex(artifact.deployed_bytecode[2:])
+    actual = bytearray(onchain)
+    if len(actual) != len(compiled):
+        return False
+    for start, length in artifact.immutable_ranges:
+        actual[start : start + length] = bytes(length)
+        compiled[start : start + length] = bytes(length)
+    metadata = int.from_bytes(compiled[-2:], "big") + 2
+    return actual[:-metadata] == compiled[:-metadata]
 
 
 def _sources() -> dict[str, dict[str, str]]:
@@ -92,6 +114,11 @@ def _run_solc(input_json: dict) -> dict[str, dict]:
                     "bytecode": "0x" + data["evm"]["bytecode"]["object"],
                     "deployed_bytecode": "0x" + data["evm"]["deployedBytecode"]["object"],
                     "metadata": data["metadata"],
+                    "immutable_ranges": sorted(
+                        (ref["start"], ref["length"])
+                        for refs in data["evm"]["deployedBytecode"].get("immutableReferences", {}).values()
+                        for ref in refs
+                    ),
                 }
     missing = set(DEPLOYABLE) - contracts.keys()
     if missing:

@@ -7,24 +7,49 @@ import functools
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import IntEnum
 from pathlib import Path
 from typing import TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from ledger.chain.clients import LedgerContracts
 from ledger.chain.connection import Chain, ChainError, connect
 from ledger.chain.deployment import Deployment
 from ledger.config import Settings, load_settings
-from ledger.evidence import EvidenceError, EvidenceStore, open_evidence_store
+from ledger.evidence import (
+    EvidenceBackendError,
+    EvidenceError,
+    EvidenceNotFound,
+    EvidenceStore,
+    InvalidCid,
+    open_evidence_store,
+)
 
 console = Console()
 errors = Console(stderr=True)
 
-EXIT_FINDINGS = 1  # verification found problems, or readings were rejected
-EXIT_USAGE = 2  # bad arguments or input the command cannot use
-EXIT_CHAIN = 3  # the chain refused or could not be reached
+class ExitCode(IntEnum):
+    """Exit status of every `zcl` command."""
+
+    OK = 0
+    FINDINGS = 1  # verification found problems, or readings were refused
+    BAD_INPUT = 2  # bad arguments, or a file the command cannot use
+    CHAIN = 3  # the chain refused the transaction or could not be reached
+    EVIDENCE_NOT_FOUND = 4
+    INVALID_CID = 5
+    EVIDENCE_BACKEND = 6  # the evidence store failed (e.g. Kubo unreachable)
+
+
+EXIT_CODES_HELP = (
+    "Exit codes: 0 done; 1 findings or refused readings; 2 bad input; 3 chain error; "
+    "4 no evidence with that CID; 5 not a valid CID; 6 evidence store failed."
+)
+EXIT_FINDINGS = ExitCode.FINDINGS
+EXIT_USAGE = ExitCode.BAD_INPUT
+EXIT_CHAIN = ExitCode.CHAIN
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -63,9 +88,9 @@ def evidence_store() -> EvidenceStore:
     return open_evidence_store(s.evidence_path, s.ipfs_api)
 
 
-def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
-    errors.print(f"[red]error:[/red] {message}", highlight=False)
-    return typer.Exit(code)
+def fail(message: str, code: int = ExitCode.BAD_INPUT) -> typer.Exit:
+    errors.print(Text.assemble(("error:", "red"), " ", message), soft_wrap=True)  # one line, never markup
+    return typer.Exit(int(code))
 
 
 def reports_errors(func: F) -> F:
@@ -77,8 +102,14 @@ def reports_errors(func: F) -> F:
             return func(*args, **kwargs)
         except ChainError as exc:
             raise fail(str(exc), EXIT_CHAIN) from None
+        except EvidenceNotFound as exc:
+            raise fail(str(exc), ExitCode.EVIDENCE_NOT_FOUND) from None
+        except InvalidCid as exc:
+            raise fail(str(exc), ExitCode.INVALID_CID) from None
+        except EvidenceBackendError as exc:
+            raise fail(str(exc), ExitCode.EVIDENCE_BACKEND) from None
         except EvidenceError as exc:
-            raise fail(str(exc), EXIT_USAGE) from None
+            raise fail(str(exc), ExitCode.BAD_INPUT) from None
         except (ValueError, OSError) as exc:
             raise fail(str(exc), EXIT_USAGE) from None
 

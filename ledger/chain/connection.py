@@ -15,7 +15,7 @@ from typing import Any
 from eth_abi import decode as abi_decode
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from eth_utils import keccak
+from eth_utils import keccak, to_checksum_address
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract.contract import ContractFunction
@@ -63,7 +63,9 @@ class Chain:
         if len(raw) < 4 or bytes(raw[:4]) not in self._errors:
             return None
         name, types = self._errors[bytes(raw[:4])]
-        return ContractRevert(name, tuple(abi_decode(types, bytes(raw[4:]))), raw.hex())
+        values = abi_decode(types, bytes(raw[4:]))
+        values = tuple(to_checksum_address(v) if t == "address" else v for t, v in zip(types, values))
+        return ContractRevert(name, values, raw.hex())
 
     def transact(self, call: ContractFunction, gas: int | None = None) -> TxReceipt:
         """Sign and send `call` from the configured account; wait for the configured confirmations.

@@ -67,3 +67,9 @@ def test_environment_overrides_defaults(monkeypatch) -> None:
     monkeypatch.setenv("ZCL_CONFIRMATIONS", "-1")
     with pytest.raises(ValueError):
         load_settings()
+
+
+def test_dev_keys_are_anvils_funded_accounts(chain) -> None:
+    from ledger.chain.devchain import DEV_PRIVATE_KEYS
+
+    assert [Account.from_key(k).address for k in DEV_PRIVATE_KEYS] == chain.w3.eth.accounts[: len(DEV_PRIVATE_KEYS)]

@@ -103,3 +103,17 @@ def test_bad_arguments_exit_2(env, compiled) -> None:
 def test_unreachable_chain_is_reported(tmp_path) -> None:
     result = runner.invoke(app, ["--rpc-url", "http://127.0.0.1:9", "--data-dir", str(tmp_path), "verify"])
     assert result.exit_code == 3 and "cannot reach the chain" in result.output
+
+
+def test_simulated_meters_register_sign_and_anchor_then_resume(env, compiled) -> None:
+    _ok("deploy")
+    _ok("org", "create-root", "institution", "Campus")
+    from eth_account import Account
+
+    _ok("oracle", "authorize", "1", Account.from_key(env.private_key).address)
+    first = _ok("oracle", "simulate", "--institution", "1", "--meters", "3", "--readings", "8")
+    assert "accepted 24 reading(s), rejected 0" in first
+    again = _ok("oracle", "simulate", "--institution", "1", "--meters", "3", "--readings", "8")
+    assert "accepted 24 reading(s), rejected 0" in again  # continues each meter's sequence, no replays
+    report = json.loads(_ok("verify", "--json"))
+    assert (report["ok"], report["readings"], report["devices"]) == (True, 48, 3)

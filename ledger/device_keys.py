@@ -15,8 +15,7 @@ from ledger.chain.clients import KeyEpoch
 
 def key_index_for_sequence(history: Sequence[KeyEpoch], sequence: int) -> int | None:
     """Index of the key valid for `sequence`, or None when the sequence precedes every key."""
-    starts = [epoch.valid_from_sequence for epoch in history]
-    position = bisect_right(starts, sequence) - 1
+    position = bisect_right(history, sequence, key=lambda epoch: epoch.valid_from_sequence) - 1
     return position if position >= 0 else None
 
 

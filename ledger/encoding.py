@@ -159,7 +159,7 @@ def _check_range(field: str, value: int, low: int, high: int) -> None:
 
 
 def _code(table: type[IntEnum], field: str, value: int) -> IntEnum:
-    try:
-        return table(value)
-    except ValueError:
-        raise EncodingError(field, f"unknown {table.__name__} code {value}") from None
+    member = table._value2member_map_.get(value)  # a dict lookup: decoding is on the oracle's hot path
+    if member is None:
+        raise EncodingError(field, f"unknown {table.__name__} code {value}")
+    return member

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from eth_hash.auto import keccak
+from ledger.hashing import keccak256 as keccak
 
 from ledger.signing import SignedReading
 

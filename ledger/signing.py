@@ -47,12 +47,19 @@ def sign_reading(reading: Reading, key: SigningKey) -> SignedReading:
     return SignedReading(payload, key.sign(SIGNING_DOMAIN + payload).signature)
 
 
-def verify_signature(signed: SignedReading, public_key: bytes) -> bool:
-    """True when `signed.signature` is the holder of `public_key` signing `signed.payload`."""
-    if len(signed.signature) != SIGNATURE_LENGTH or len(public_key) != 32:
+def verify_signature(signed: SignedReading, public_key: bytes | VerifyKey) -> bool:
+    """True when `signed.signature` is the holder of `public_key` signing `signed.payload`.
+
+    Callers that check many readings of one device pass a prepared VerifyKey.
+    """
+    if len(signed.signature) != SIGNATURE_LENGTH:
         return False
+    if not isinstance(public_key, VerifyKey):
+        if len(public_key) != 32:
+            return False
+        public_key = VerifyKey(public_key)
     try:
-        VerifyKey(public_key).verify(SIGNING_DOMAIN + signed.payload, signed.signature)
+        public_key.verify(SIGNING_DOMAIN + signed.payload, signed.signature)
     except (BadSignatureError, ValueError):
         return False
     return True

@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from nacl.signing import VerifyKey
+
 from ledger.chain.clients import Device, DeviceRegistryClient, DeviceStatus, KeyEpoch
 from ledger.chain.connection import ContractRevert
 from ledger.device_keys import key_index_for_sequence
@@ -25,6 +27,7 @@ from oracles.spool import Spool
 class DeviceView:
     device: Device
     keys: tuple[KeyEpoch, ...]
+    verify_keys: tuple[VerifyKey, ...]  # the same keys, prepared once for many signature checks
 
 
 class DeviceDirectory:
@@ -41,7 +44,8 @@ class DeviceDirectory:
         if cached is not None and now - cached[0] < self.ttl:
             return cached[1]
         try:
-            view = DeviceView(self.registry.device(device_id), tuple(self.registry.key_history(device_id)))
+            keys = tuple(self.registry.key_history(device_id))
+            view = DeviceView(self.registry.device(device_id), keys, tuple(VerifyKey(k.public_key) for k in keys))
         except ContractRevert as exc:
             if exc.name != "UnknownDevice":
                 raise
@@ -110,10 +114,10 @@ class ReadingGate:
         index = key_index_for_sequence(view.keys, seq)
         if index is None:
             raise reject(RejectReason.NO_KEY_FOR_SEQUENCE, "no registered key covers this sequence")
-        if verify_signature(signed, view.keys[index].public_key):
+        if verify_signature(signed, view.verify_keys[index]):
             return
-        for other, epoch in enumerate(view.keys):
-            if other != index and verify_signature(signed, epoch.public_key):
+        for other, key in enumerate(view.verify_keys):
+            if other != index and verify_signature(signed, key):
                 raise reject(RejectReason.ROTATED_OUT_KEY,
                              f"signed by key #{other}, but key #{index} is valid from sequence {view.keys[index].valid_from_sequence}")
         raise reject(RejectReason.BAD_SIGNATURE, f"signature does not verify against key #{index}")

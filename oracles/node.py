@@ -7,7 +7,7 @@ so a restart finishes or confirms it instead of anchoring it twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ledger.batch import EvidenceBatch, canonical_order
@@ -17,7 +17,7 @@ from ledger.evidence import EvidenceStore
 from ledger.signing import SignedReading
 from oracles.gate import DeviceDirectory, ReadingGate
 from oracles.rejects import ReadingRejected, RejectsLog
-from oracles.spool import Spool, SpooledBatch
+from oracles.spool import PendingReadings, Spool, SpooledBatch
 
 DEFAULT_BATCH_SIZE = 1_000
 _COMMIT_EVERY = 1_000
@@ -94,30 +94,32 @@ class OracleNode:
 
     def recover(self) -> list[AnchorResult]:
         """Finish batches a previous run prepared but may not have anchored."""
-        return [self._anchor(batch) for batch in self.spool.prepared_batches()]
+        return [self._anchor(batch, self.spool.batch_readings(batch), maybe_anchored=True)
+                for batch in self.spool.prepared_batches()]
 
     def flush(self, force: bool = True) -> list[AnchorResult]:
         """Anchor pending readings in batches of `batch_size`; the last, smaller one only if `force`."""
         results = self.recover()
         while True:
             pending = self.spool.pending(self.batch_size)
-            if not pending or (len(pending) < self.batch_size and not force):
+            if pending is None or (len(pending.readings) < self.batch_size and not force):
                 return results
-            results.append(self._anchor(self._prepare(pending)))
+            batch, evidence = self._prepare(pending)
+            results.append(self._anchor(batch, evidence.readings, maybe_anchored=False))
 
-    def _prepare(self, readings: list[SignedReading]) -> SpooledBatch:
-        batch = EvidenceBatch(self.institution_id, tuple(canonical_order(readings)))
-        root = batch.tree().root
-        cid = self.evidence.add(batch.encode())
-        self.spool.prepare_batch(root, self.institution_id, cid, list(batch.readings))
-        return SpooledBatch(root, self.institution_id, cid, len(readings), "prepared", None, None, None)
+    def _prepare(self, pending: PendingReadings) -> tuple[SpooledBatch, EvidenceBatch]:
+        """Build the evidence, store it, and record the batch before anything is sent to the chain."""
+        evidence = EvidenceBatch(self.institution_id, tuple(canonical_order(pending.readings)))
+        root = evidence.tree().root
+        cid = self.evidence.add(evidence.encode())
+        return self.spool.prepare_batch(root, self.institution_id, cid, pending), evidence
 
-    def _anchor(self, batch: SpooledBatch) -> AnchorResult:
+    def _anchor(self, batch: SpooledBatch, readings: Sequence[SignedReading], maybe_anchored: bool) -> AnchorResult:
         ledger = self.contracts.attestations
-        if ledger.is_anchored(batch.root):  # anchored before a crash: record it, never send twice
+        already = AnchorResult(batch.root, batch.evidence_cid, batch.reading_count, None, None, None)
+        if maybe_anchored and ledger.is_anchored(batch.root):  # anchored before a crash: record it, never send twice
             self.spool.mark_anchored(batch.root, None, None, None)
-            return AnchorResult(batch.root, batch.evidence_cid, batch.reading_count, None, None, None)
-        readings = self.spool.batch_readings(batch.root)
+            return already
         evidence = EvidenceBatch(self.institution_id, tuple(readings))
         try:
             receipt = ledger.anchor_batch(
@@ -132,7 +134,7 @@ class OracleNode:
         except ContractRevert as exc:
             if exc.name == "DuplicateRoot":
                 self.spool.mark_anchored(batch.root, None, None, None)
-                return AnchorResult(batch.root, batch.evidence_cid, batch.reading_count, None, None, None)
+                return already
             raise
         tx = receipt["transactionHash"].hex()
         self.spool.mark_anchored(batch.root, tx, receipt["blockNumber"], receipt["gasUsed"])

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from ledger.batch import decode_batch
 from ledger.chain.clients import LedgerContracts, NodeKind
 from ledger.chain.connection import connect
 from ledger.chain.deployment import Deployment, deploy_contracts
@@ -130,11 +131,9 @@ def main() -> int:
         console.print(table)
 
         batch = node.spool.batches()[-1]
-        stored = node.spool.batch_readings(batch.root)
-        from ledger.batch import EvidenceBatch
-
-        tree = EvidenceBatch(institution, tuple(stored)).tree()
-        proven = admin.attestations.verify_reading_bytes(batch.root, stored[0].payload, stored[0].signature, tree.proof(0))
+        parsed = decode_batch(evidence.cat(batch.evidence_cid))  # what a stranger holding the CID would do
+        first = parsed.readings[0]
+        proven = admin.attestations.verify_reading_bytes(batch.root, first.payload, first.signature, parsed.tree().proof(0))
         say(f"the contract itself checked one reading's Merkle proof against its anchored root: "
             f"{'valid' if proven else 'INVALID'}")
         node.spool.close()

@@ -57,6 +57,10 @@ interface IDeviceRegistry {
     error OracleAlreadyAuthorized(uint64 institutionId, address oracle);
     error OracleNotAuthorized(uint64 institutionId, address oracle);
     error ZeroAddress();
+    /// @dev The caller is not an admin of `institutionId` or of a node above it.
+    error NotInstitutionAdmin(uint64 institutionId, address account);
+    /// @dev Retirement is final: a retired device takes no new keys.
+    error DeviceRetired(bytes32 deviceId);
 
     /// @notice Register a device in scene `sceneId` (an Institution node or a scene below one). The
     ///         caller must be an admin of the institution (or above). The first key is valid from

@@ -25,6 +25,8 @@ from web3.types import TxReceipt
 
 from ledger.config import Settings
 
+FEE_REFRESH_SECONDS = 12.0
+
 
 class ChainError(RuntimeError):
     """A chain-side failure with a reason a person can act on."""
@@ -50,6 +52,8 @@ class Chain:
     chain_id: int
     confirmations: int = 1
     _errors: dict[bytes, tuple[str, list[str]]] = field(default_factory=dict)
+    _nonce: int | None = None
+    _fees: tuple[float, dict[str, int]] | None = None
 
     def register_errors(self, abi: list[dict]) -> None:
         for item in abi:
@@ -71,29 +75,58 @@ class Chain:
         """Sign and send `call` from the configured account; wait for the configured confirmations.
 
         A revert raises ContractRevert with the decoded custom error (at estimation or after mining).
+        The nonce is tracked locally and the fee refreshed every FEE_REFRESH_SECONDS, so a
+        transaction costs four round trips (estimate, send, receipt, and nothing else when one
+        confirmation suffices).
         """
         if self.account is None:
             raise ChainError("no signing key configured (set ZCL_PRIVATE_KEY or ZCL_KEYSTORE)")
         params: dict[str, Any] = {
             "from": self.account.address,
-            "nonce": self.w3.eth.get_transaction_count(self.account.address, "pending"),
+            "nonce": self._next_nonce(),
             "chainId": self.chain_id,
+            **self._fee_params(),
         }
         if gas is not None:
             params["gas"] = gas
         try:
             tx = call.build_transaction(params)
+            signed = self.account.sign_transaction(tx)
+            tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
         except (ContractCustomError, ContractLogicError) as exc:
+            self._nonce = None
             raise self._explain(exc) from None
-        signed = self.account.sign_transaction(tx)
-        tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
-        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)
+        except Exception:
+            self._nonce, self._fees = None, None  # "nonce too low", "fee below base fee": resync both
+            raise
+        self._nonce = params["nonce"] + 1
+        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120, poll_latency=0.05)
         if receipt["status"] != 1:
             raise self._replay_failure(call, receipt)
         self.wait_for_confirmations(receipt)
         return receipt
 
+    def _next_nonce(self) -> int:
+        if self._nonce is None:
+            self._nonce = self.w3.eth.get_transaction_count(self.account.address, "pending")
+        return self._nonce
+
+    def _fee_params(self) -> dict[str, int]:
+        """EIP-1559 fees (twice the base fee plus the node's tip), or a legacy gas price where the chain has no base fee."""
+        now = time.monotonic()
+        if self._fees is None or now - self._fees[0] > FEE_REFRESH_SECONDS:
+            base_fee = self.w3.eth.get_block("latest").get("baseFeePerGas")
+            if base_fee is None:
+                fees = {"gasPrice": self.w3.eth.gas_price}
+            else:
+                tip = self.w3.eth.max_priority_fee
+                fees = {"maxFeePerGas": 2 * base_fee + tip, "maxPriorityFeePerGas": tip}
+            self._fees = (now, fees)
+        return self._fees[1]
+
     def wait_for_confirmations(self, receipt: TxReceipt, timeout: float = 120.0) -> None:
+        if self.confirmations <= 1:
+            return  # a mined receipt is its own first confirmation
         deadline = time.monotonic() + timeout
         while self.w3.eth.block_number - receipt["blockNumber"] + 1 < self.confirmations:
             if time.monotonic() > deadline:
@@ -118,7 +151,8 @@ class Chain:
 
 def connect(settings: Settings) -> Chain:
     """Connect to `settings.rpc_url`; check the chain id when one is configured."""
-    w3 = Web3(Web3.HTTPProvider(settings.rpc_url, request_kwargs={"timeout": 60}))
+    # cache_allowed_requests: web3 asks eth_chainId several times per transaction; it cannot change
+    w3 = Web3(Web3.HTTPProvider(settings.rpc_url, request_kwargs={"timeout": 60}, cache_allowed_requests=True))
     try:
         chain_id = w3.eth.chain_id
     except Exception as exc:  # connection refused, DNS, HTTP errors: one clear message

@@ -47,7 +47,7 @@ def test_duplicate_root_is_refused_by_the_contract(contracts, tree) -> None:
 
 def test_crash_after_prepare_anchors_once_on_restart(contracts, tree, node, meter, tmp_path) -> None:
     node.ingest(("t", r) for r in meter.readings(5))
-    prepared = node._prepare(node.spool.pending(100))  # crash: evidence stored, batch recorded, no anchor sent
+    prepared, _ = node._prepare(node.spool.pending(100))  # crash: evidence stored, batch recorded, no anchor sent
     node.spool.close()
     restarted = make_node(contracts, tree.institution, tmp_path / "oracle")
     anchors = restarted.flush()
@@ -58,8 +58,8 @@ def test_crash_after_prepare_anchors_once_on_restart(contracts, tree, node, mete
 
 def test_crash_after_anchor_before_bookkeeping_is_not_anchored_twice(contracts, tree, node, meter, tmp_path) -> None:
     node.ingest(("t", r) for r in meter.readings(5))
-    prepared = node._prepare(node.spool.pending(100))
-    readings = node.spool.batch_readings(prepared.root)
+    prepared, _ = node._prepare(node.spool.pending(100))
+    readings = node.spool.batch_readings(prepared)
     first, last = readings[0].reading.timestamp, readings[-1].reading.timestamp
     contracts.attestations.anchor_batch(tree.institution, prepared.root, bytes(32), 5, first, last, prepared.evidence_cid)
     node.spool.close()  # crash: the anchor is mined but the spool still says "prepared"

@@ -1,0 +1,235 @@
+"""Fixtures for the contract tests: the three contracts over a small organisation tree.
+
+The tree (ids in creation order):
+
+    1 province (Region)       admin: province_admin
+    └── 2 city (Region)       admin: city_admin
+        ├── 3 district (Region)         admin: district_admin
+        │   └── 4 institution (Institution)  admin: institution_admin
+        │       └── 5 building (Building)
+        │           └── 6 room (Room)
+        └── 7 other district (Region)   admin: other_admin
+
+Contracts are deployed once per module; `fn_isolation` rolls the chain back after every test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import IntEnum
+
+import brownie
+import pytest
+from brownie import AttestationLedger, DeviceRegistry, OrganizationRegistry, accounts
+from brownie.exceptions import VirtualMachineError, decode_typed_error, parse_errors_from_abi
+from eth_abi import encode
+from eth_utils import function_signature_to_4byte_selector
+
+
+class NodeKind(IntEnum):
+    """IOrganizationRegistry.NodeKind."""
+
+    REGION = 0
+    INSTITUTION = 1
+    PARK = 2
+    BUILDING = 3
+    FLOOR = 4
+    ROOM = 5
+
+
+class DeviceStatus(IntEnum):
+    """IDeviceRegistry.DeviceStatus."""
+
+    NONE = 0
+    ACTIVE = 1
+    SUSPENDED = 2
+    RETIRED = 3
+
+
+@dataclass(frozen=True)
+class Tree:
+    province: int = 1
+    city: int = 2
+    district: int = 3
+    institution: int = 4
+    building: int = 5
+    room: int = 6
+    other_district: int = 7
+
+
+def pytest_configure(config):
+    # brownie 1.22's own fixtures call rpc.snapshot/revert and warn about it on every test
+    config.addinivalue_line("filterwarnings", "ignore:rpc.(snapshot|revert) should not be called:FutureWarning")
+
+
+@pytest.fixture(scope="module")
+def deployment(org, tree, devices, ledger):
+    """Everything module-scoped, built once per module right after module_isolation's reset."""
+    return org, tree, devices, ledger
+
+
+@pytest.fixture(autouse=True)
+def isolation(fn_isolation, deployment):
+    """Every test starts from the module's deployment and leaves no trace.
+
+    brownie 1.22 under pytest 9 moves fn_isolation ahead of every other fixture, so its snapshot
+    is taken before the module-scoped deployment exists on the first test of a module, and its
+    revert would then wipe the contracts pytest keeps cached. Taking the snapshot again here,
+    after `deployment`, makes fn_isolation's teardown revert to the deployed state.
+    """
+    brownie.chain.snapshot()
+
+
+@pytest.fixture(scope="module")
+def governance():
+    return accounts[0]
+
+
+@pytest.fixture(scope="module")
+def province_admin():
+    return accounts[1]
+
+
+@pytest.fixture(scope="module")
+def city_admin():
+    return accounts[2]
+
+
+@pytest.fixture(scope="module")
+def district_admin():
+    return accounts[3]
+
+
+@pytest.fixture(scope="module")
+def institution_admin():
+    return accounts[4]
+
+
+@pytest.fixture(scope="module")
+def other_admin():
+    """Admin of the other district: a peer of district_admin with no rights over the institution."""
+    return accounts[5]
+
+
+@pytest.fixture(scope="module")
+def oracle():
+    return accounts[6]
+
+
+@pytest.fixture(scope="module")
+def stranger():
+    return accounts[7]
+
+
+@pytest.fixture(scope="module")
+def org(module_isolation, governance):
+    # The first deployment of every module; module_isolation resets the chain before it.
+    return OrganizationRegistry.deploy(governance, {"from": governance})
+
+
+@pytest.fixture(scope="module")
+def tree(org, governance, province_admin, city_admin, district_admin, institution_admin, other_admin) -> Tree:
+    org.createRoot(NodeKind.REGION, "Province", province_admin, {"from": governance})
+    org.createNode(1, NodeKind.REGION, "City", {"from": province_admin})
+    org.addNodeAdmin(2, city_admin, {"from": province_admin})
+    org.createNode(2, NodeKind.REGION, "District", {"from": city_admin})
+    org.addNodeAdmin(3, district_admin, {"from": city_admin})
+    org.createNode(3, NodeKind.INSTITUTION, "Institution", {"from": district_admin})
+    org.addNodeAdmin(4, institution_admin, {"from": district_admin})
+    org.createNode(4, NodeKind.BUILDING, "Building", {"from": institution_admin})
+    org.createNode(5, NodeKind.ROOM, "Room", {"from": institution_admin})
+    org.createNode(2, NodeKind.REGION, "Other district", {"from": city_admin})
+    org.addNodeAdmin(7, other_admin, {"from": city_admin})
+    return Tree()
+
+
+@pytest.fixture(scope="module")
+def devices(org, tree, governance):
+    return DeviceRegistry.deploy(org, {"from": governance})
+
+
+@pytest.fixture(scope="module")
+def ledger(devices, governance):
+    return AttestationLedger.deploy(devices, {"from": governance})
+
+
+@pytest.fixture
+def authorized_oracle(devices, tree, institution_admin, oracle):
+    devices.authorizeOracle(tree.institution, oracle, {"from": institution_admin})
+    return oracle
+
+
+def _error_abis() -> dict[str, dict]:
+    """Every custom error the three contracts can revert with, by name."""
+    errors: dict[str, dict] = {}
+    for container in (OrganizationRegistry, DeviceRegistry, AttestationLedger):
+        parse_errors_from_abi(container.abi)  # brownie decodes only selectors it has seen
+        for item in container.abi:
+            if item["type"] == "error":
+                errors[item["name"]] = item
+    return errors
+
+
+def encode_error(name: str, *args) -> str:
+    """Revert data of custom error `name(args)`: selector ‖ abi-encoded arguments, as 0x-hex."""
+    abi = _error_abis()[name]
+    types = [item["type"] for item in abi["inputs"]]
+    if len(types) != len(args):
+        raise TypeError(f"{name} takes {len(types)} arguments, got {len(args)}")
+    selector = function_signature_to_4byte_selector(f"{name}({','.join(types)})")
+    return "0x" + (selector + encode(types, [_abi_value(t, a) for t, a in zip(types, args)])).hex()
+
+
+def _abi_value(abi_type: str, value):
+    if abi_type == "address":
+        return str(value)
+    if abi_type.startswith("bytes") and isinstance(value, str):
+        return bytes.fromhex(value.removeprefix("0x"))
+    return int(value) if isinstance(value, IntEnum) else value
+
+
+@contextmanager
+def _reverts_with(name: str, *args) -> Iterator[None]:
+    """Assert that the block reverts with custom error `name` and exactly these arguments.
+
+    Brownie turns revert data into "Name: arg, arg" with its own table of selectors; decoding the
+    data we expect with that same table makes the comparison exact in both name and arguments.
+    """
+    expected = decode_typed_error(encode_error(name, *args))
+    assert not expected.startswith("Unknown typed error"), expected
+    try:
+        yield
+    except VirtualMachineError as exc:
+        assert exc.revert_msg == expected, f"reverted with {exc.revert_msg!r}, expected {expected!r}"
+    else:
+        raise AssertionError(f"did not revert; expected {expected!r}")
+
+
+@pytest.fixture(scope="session")
+def reverts_with():
+    """`with reverts_with("DuplicateRoot", root): ...` — the custom error by name and arguments."""
+    return _reverts_with
+
+
+def _assert_event(tx, event_name: str, /, **fields) -> None:
+    """Exactly one `event_name` event in `tx`, with exactly these fields."""
+    name = event_name
+    events = tx.events[name] if name in tx.events else []
+    assert len(events) == 1, f"expected one {name} event, got {len(events)}"
+    event = events[0]
+    assert set(event.keys()) == set(fields), f"{name} fields {sorted(event.keys())} != {sorted(fields)}"
+    for key, value in fields.items():
+        actual = event[key]
+        if isinstance(value, bytes):
+            value = "0x" + value.hex()
+        elif isinstance(value, IntEnum):
+            value = int(value)
+        assert actual == value, f"{name}.{key} = {actual!r}, expected {value!r}"
+
+
+@pytest.fixture(scope="session")
+def expect_event():
+    """`expect_event(tx, "NodeCreated", nodeId=1, ...)` — one event with exactly these arguments."""
+    return _assert_event

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from zcl import context
+from zcl.accounting import measures_app
 from zcl.evidence import evidence_app
 from zcl.oracle import oracle_app
 from zcl.registry import deploy, device_app, keygen, org_app
@@ -38,3 +39,4 @@ app.add_typer(org_app, name="org")
 app.add_typer(device_app, name="device")
 app.add_typer(oracle_app, name="oracle")
 app.add_typer(evidence_app, name="evidence")
+app.add_typer(measures_app, name="measures")

@@ -31,7 +31,7 @@ COMMANDS = _command_paths(typer.main.get_command(app))
 
 
 def test_every_group_of_the_design_is_present() -> None:
-    assert {"deploy", "verify", "keygen", "org", "device", "oracle", "evidence"} <= {p[0] for p in COMMANDS}
+    assert {"deploy", "verify", "keygen", "org", "device", "oracle", "evidence", "measures"} <= {p[0] for p in COMMANDS}
     assert ("oracle", "ingest") in COMMANDS and ("device", "rotate-key") in COMMANDS
 
 

@@ -4,33 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from enum import IntEnum
 
 from web3.contract import Contract
 from web3.logs import DISCARD
 from web3.types import TxReceipt
 
+from ledger.chain.codes import DeviceStatus, NodeKind
 from ledger.chain.compiler import load_abi
 from ledger.chain.connection import Chain, ChainError
 from ledger.chain.deployment import Deployment
 
 LOG_CHUNK_BLOCKS = 5_000
-
-
-class NodeKind(IntEnum):
-    REGION = 0
-    INSTITUTION = 1
-    PARK = 2
-    BUILDING = 3
-    FLOOR = 4
-    ROOM = 5
-
-
-class DeviceStatus(IntEnum):
-    NONE = 0
-    ACTIVE = 1
-    SUSPENDED = 2
-    RETIRED = 3
 
 
 @dataclass(frozen=True)

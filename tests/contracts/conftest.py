@@ -27,25 +27,7 @@ from brownie.exceptions import VirtualMachineError, decode_typed_error, parse_er
 from eth_abi import encode
 from eth_utils import function_signature_to_4byte_selector
 
-
-class NodeKind(IntEnum):
-    """IOrganizationRegistry.NodeKind."""
-
-    REGION = 0
-    INSTITUTION = 1
-    PARK = 2
-    BUILDING = 3
-    FLOOR = 4
-    ROOM = 5
-
-
-class DeviceStatus(IntEnum):
-    """IDeviceRegistry.DeviceStatus."""
-
-    NONE = 0
-    ACTIVE = 1
-    SUSPENDED = 2
-    RETIRED = 3
+from ledger.chain.codes import DeviceStatus, NodeKind
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,24 @@
+"""The contracts' enums as Python IntEnums (IOrganizationRegistry.NodeKind, IDeviceRegistry.DeviceStatus).
+
+Kept free of imports so that brownie's contract tests can share them.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class NodeKind(IntEnum):
+    REGION = 0
+    INSTITUTION = 1
+    PARK = 2
+    BUILDING = 3
+    FLOOR = 4
+    ROOM = 5
+
+
+class DeviceStatus(IntEnum):
+    NONE = 0
+    ACTIVE = 1
+    SUSPENDED = 2
+    RETIRED = 3

@@ -28,6 +28,9 @@ BROWNIE_NETWORKS: dict[str, dict[str, str]] = {
         "gas_limit": "30000000",
     },
 }
+# A second, identical network on another port, so two contract suites can run side by side
+# (brownie silently attaches to whatever already listens on a network's port).
+BROWNIE_NETWORKS["zcl-anvil-test-2"] = {**BROWNIE_NETWORKS["zcl-anvil-test"], "port": "18546"}
 
 
 def solcx_install_folder() -> Path:

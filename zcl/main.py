@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from zcl import context
+from zcl.account import account_command
 from zcl.accounting import measures_app
 from zcl.evidence import evidence_app
 from zcl.oracle import oracle_app
@@ -35,6 +36,7 @@ def main(
 app.command("deploy")(deploy)
 app.command("verify")(verify)
 app.command("keygen")(keygen)
+app.command("account")(account_command)
 app.add_typer(org_app, name="org")
 app.add_typer(device_app, name="device")
 app.add_typer(oracle_app, name="oracle")

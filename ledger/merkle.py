@@ -20,6 +20,18 @@ def reading_leaf(signed: SignedReading) -> bytes:
     return keccak(keccak(signed.payload + signed.signature))
 
 
+def input_batch_leaf(batch_root: bytes) -> bytes:
+    """keccak256(keccak256(batchRoot)): a batch's leaf in an accounting result's input set
+    (AccountingLedger.inputBatchLeaf)."""
+    return keccak(keccak(batch_root))
+
+
+def input_set_root(batch_roots: Sequence[bytes]) -> bytes:
+    """Root of the input set over the sorted batch roots; zero for an empty set."""
+    roots = sorted(batch_roots)
+    return MerkleTree([input_batch_leaf(r) for r in roots]).root if roots else bytes(32)
+
+
 def hash_pair(a: bytes, b: bytes) -> bytes:
     return keccak(a + b) if a < b else keccak(b + a)
 

@@ -17,7 +17,7 @@ from zcl import context as ctx
 from zcl.context import console, reports_errors
 
 
-def _versioned(value: str, what: str) -> tuple[str, str]:
+def versioned(value: str, what: str) -> tuple[str, str]:
     name, sep, version = value.partition("@")
     if not sep or not name or not version:
         raise ctx.fail(f"{what} must be written id@version, got {value!r}")
@@ -39,8 +39,8 @@ def account_command(
         period = Period(date.fromisoformat(start), date.fromisoformat(end))
     except ValueError as exc:
         raise ctx.fail(f"bad period: {exc}") from None
-    chosen_method = methodology(*_versioned(method, "--methodology"))
-    chosen_factors = factor_set(*_versioned(factors, "--factors"))
+    chosen_method = methodology(*versioned(method, "--methodology"))
+    chosen_factors = factor_set(*versioned(factors, "--factors"))
     parts = split_period(period, by)
     series, roots = collect_points(ctx.contracts(), ctx.evidence_store(), institution, *period_bounds(period))
     rows = []

@@ -12,6 +12,7 @@ from zcl.accounting import measures_app
 from zcl.evidence import evidence_app
 from zcl.oracle import oracle_app
 from zcl.registry import deploy, device_app, keygen, org_app
+from zcl.results import audit, result_app
 from zcl.verify import verify
 
 app = typer.Typer(
@@ -37,8 +38,10 @@ app.command("deploy")(deploy)
 app.command("verify")(verify)
 app.command("keygen")(keygen)
 app.command("account")(account_command)
+app.command("audit")(audit)
 app.add_typer(org_app, name="org")
 app.add_typer(device_app, name="device")
 app.add_typer(oracle_app, name="oracle")
 app.add_typer(evidence_app, name="evidence")
 app.add_typer(measures_app, name="measures")
+app.add_typer(result_app, name="result")

@@ -24,7 +24,7 @@ from ledger.batch import decode_batch
 from ledger.chain.clients import AnchoredBatch, LedgerContracts
 from ledger.encoding import Quantity as Measured
 from ledger.evidence import EvidenceStore, compute_cid
-from ledger.merkle import MerkleTree
+from ledger.merkle import input_set_root
 
 CHINA_STANDARD_TIME = timezone(timedelta(hours=8))
 GAP_FACTOR = 3
@@ -98,8 +98,8 @@ class MeteredActivity:
 
     @property
     def input_root(self) -> bytes:
-        """Merkle root (OpenZeppelin sorted-pair keccak) of the sorted batch roots used; zero when none."""
-        return MerkleTree(list(self.batch_roots)).root if self.batch_roots else bytes(32)
+        """The input-set root an on-chain result names (ledger.merkle.input_set_root)."""
+        return input_set_root(self.batch_roots)
 
 
 def period_bounds(period: Period, tz: timezone = CHINA_STANDARD_TIME) -> tuple[int, int]:
@@ -110,19 +110,35 @@ def period_bounds(period: Period, tz: timezone = CHINA_STANDARD_TIME) -> tuple[i
 
 
 def collect_points(
-    contracts: LedgerContracts, evidence: EvidenceStore, institution_id: int, start: int, end: int, margin: int = 86_400
+    contracts: LedgerContracts,
+    evidence: EvidenceStore,
+    institution_id: int,
+    start: int,
+    end: int,
+    margin: int = 86_400,
+    only_batches: frozenset[bytes] | None = None,
+    devices: frozenset[bytes] | None = None,
 ) -> tuple[dict[bytes, tuple[Measured, list[Point]]], tuple[bytes, ...]]:
     """Readings of the institution's anchored batches that can matter for [start, end) (plus a margin
-    on each side for interpolation), grouped by device; and the roots of the batches they came from."""
+    on each side for interpolation), grouped by device; and the roots of the batches they came from.
+
+    `only_batches` restricts the input to a result's stated batch set (what an auditor recomputes
+    from); `devices` restricts it to the meters inside a boundary.
+    """
     series: dict[bytes, tuple[Measured, list[Point]]] = {}
     roots: list[bytes] = []
     for batch in contracts.attestations.anchored_batches(institution_id=institution_id):
-        if batch.last_timestamp < start - margin or batch.first_timestamp >= end + margin:
+        if only_batches is not None:
+            if batch.root not in only_batches:
+                continue
+        elif batch.last_timestamp < start - margin or batch.first_timestamp >= end + margin:
             continue
         roots.append(batch.root)
         for signed in _checked_readings(evidence, batch):
             reading = signed.reading
             if reading.quantity not in ACTIVITY_OF and reading.quantity not in GENERATION:
+                continue
+            if devices is not None and reading.device_id not in devices:
                 continue
             kind, points = series.setdefault(reading.device_id, (reading.quantity, []))
             points.append(Point(reading.timestamp, reading.sequence, reading_quantity(reading)))

@@ -9,7 +9,7 @@ from web3.contract import Contract
 from web3.logs import DISCARD
 from web3.types import TxReceipt
 
-from ledger.chain.codes import DeviceStatus, NodeKind
+from ledger.chain.codes import DeviceStatus, NodeKind, ResultStatus
 from ledger.chain.compiler import load_abi
 from ledger.chain.connection import Chain, ChainError
 from ledger.chain.deployment import Deployment
@@ -129,6 +129,9 @@ class OrganizationRegistryClient(_Client):
     def is_admin(self, node_id: int, account: str) -> bool:
         return bool(self._call("isAdmin", node_id, account))
 
+    def is_ancestor_or_self(self, ancestor_id: int, node_id: int) -> bool:
+        return bool(self._call("isAncestorOrSelf", ancestor_id, node_id))
+
     def institution_of(self, node_id: int) -> int:
         return int(self._call("institutionOf", node_id))
 
@@ -228,6 +231,121 @@ class AttestationLedgerClient(_Client):
         return [_anchored(log) for log in self._logs("BatchAnchored", from_block, to_block, **filters)]
 
 
+@dataclass(frozen=True)
+class ResultInput:
+    """What a submitter states about a period (IAccountingLedger.ResultInput); totals in gCO2e."""
+
+    period_start: int
+    period_end: int
+    methodology_id: bytes
+    methodology_hash: bytes
+    factor_set_hash: bytes
+    scope1: int
+    scope2: int
+    scope3: int
+    input_root: bytes
+    input_batch_count: int
+    report_cid: str
+
+    def as_tuple(self) -> tuple:
+        return (self.period_start, self.period_end, self.methodology_id, self.methodology_hash, self.factor_set_hash,
+                self.scope1, self.scope2, self.scope3, self.input_root, self.input_batch_count, self.report_cid)
+
+
+@dataclass(frozen=True)
+class AccountingRecord:
+    """A result as the contract stores it (IAccountingLedger.Result)."""
+
+    result_id: int
+    institution_id: int
+    boundary_id: int
+    period_start: int
+    period_end: int
+    status: ResultStatus
+    input_batch_count: int
+    methodology_id: bytes
+    methodology_hash: bytes
+    factor_set_hash: bytes
+    scope1: int
+    scope2: int
+    scope3: int
+    supersedes: int
+    superseded_by: int
+    input_root: bytes
+    report_cid_hash: bytes
+    submitter: str
+    submitted_at: int
+    verifier: str
+    verified_at: int
+
+
+@dataclass(frozen=True)
+class SubmittedResult:
+    """A ResultSubmitted event: the submitted input (with the report CID) and where it was mined."""
+
+    result_id: int
+    institution_id: int
+    boundary_id: int
+    submitter: str
+    input: ResultInput
+    block_number: int
+
+
+class AccountingLedgerClient(_Client):
+    NAME = "AccountingLedger"
+
+    def submit(self, institution_id: int, boundary_id: int, result: ResultInput) -> int:
+        receipt = self._send("submitResult", institution_id, boundary_id, result.as_tuple())
+        return self._result_id(receipt, "ResultSubmitted")
+
+    def verify(self, result_id: int, approve: bool, statement: str) -> TxReceipt:
+        return self._send("verifyResult", result_id, approve, statement)
+
+    def restate(self, old_result_id: int, result: ResultInput, reason: str) -> int:
+        receipt = self._send("restateResult", old_result_id, result.as_tuple(), reason)
+        return self._result_id(receipt, "ResultSubmitted")
+
+    def add_verifier(self, region_id: int, account: str) -> TxReceipt:
+        return self._send("addVerifier", region_id, account)
+
+    def remove_verifier(self, region_id: int, account: str) -> TxReceipt:
+        return self._send("removeVerifier", region_id, account)
+
+    def result(self, result_id: int) -> AccountingRecord:
+        fields = list(self._call("resultOf", result_id))
+        fields[4] = ResultStatus(fields[4])
+        for i in (6, 7, 8, 14, 15):
+            fields[i] = bytes(fields[i])
+        return AccountingRecord(result_id, *fields)
+
+    def result_count(self) -> int:
+        return int(self._call("resultCount"))
+
+    def is_input_batch(self, result_id: int, batch_root: bytes, proof: Sequence[bytes]) -> bool:
+        return bool(self._call("isInputBatch", result_id, batch_root, list(proof)))
+
+    def submitted_results(self, from_block: int = 0, institution_id: int | None = None) -> list[SubmittedResult]:
+        filters = {} if institution_id is None else {"institutionId": institution_id}
+        out = []
+        for log in self._logs("ResultSubmitted", from_block, None, **filters):
+            a = log["args"]
+            i = a["input"]
+            values = [i[k] for k in ("periodStart", "periodEnd", "methodologyId", "methodologyHash", "factorSetHash",
+                                     "scope1", "scope2", "scope3", "inputRoot", "inputBatchCount", "reportCid")] \
+                if hasattr(i, "keys") else list(i)
+            for k in (2, 3, 4, 8):
+                values[k] = bytes(values[k])
+            out.append(SubmittedResult(a["resultId"], a["institutionId"], a["boundaryId"], a["submitter"],
+                                       ResultInput(*values), log["blockNumber"]))
+        return out
+
+    def _result_id(self, receipt: TxReceipt, event: str) -> int:
+        events = getattr(self.contract.events, event)().process_receipt(receipt, errors=DISCARD)
+        if not events:
+            raise ChainError(f"transaction succeeded without a {event} event")
+        return int(events[0]["args"]["resultId"])
+
+
 def _anchored(log: dict) -> AnchoredBatch:
     a = log["args"]
     return AnchoredBatch(
@@ -252,6 +370,7 @@ class LedgerContracts:
     organizations: OrganizationRegistryClient
     devices: DeviceRegistryClient
     attestations: AttestationLedgerClient
+    accounting: AccountingLedgerClient
 
     @classmethod
     def attach(cls, chain: Chain, deployment: Deployment) -> "LedgerContracts":
@@ -261,4 +380,5 @@ class LedgerContracts:
             OrganizationRegistryClient(chain, deployment),
             DeviceRegistryClient(chain, deployment),
             AttestationLedgerClient(chain, deployment),
+            AccountingLedgerClient(chain, deployment),
         )

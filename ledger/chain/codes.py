@@ -1,4 +1,4 @@
-"""The contracts' enums as Python IntEnums (IOrganizationRegistry.NodeKind, IDeviceRegistry.DeviceStatus).
+"""The contracts' enums as Python IntEnums (NodeKind, DeviceStatus, IAccountingLedger.ResultStatus).
 
 Kept free of imports so that brownie's contract tests can share them.
 """
@@ -22,3 +22,11 @@ class DeviceStatus(IntEnum):
     ACTIVE = 1
     SUSPENDED = 2
     RETIRED = 3
+
+
+class ResultStatus(IntEnum):
+    NONE = 0
+    SUBMITTED = 1
+    FINAL = 2
+    REJECTED = 3
+    SUPERSEDED = 4

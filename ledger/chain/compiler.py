@@ -17,7 +17,7 @@ from ledger.chain.toolchain import PROJECT_ROOT, SOLC_VERSION, activate_toolchai
 CONTRACTS_DIR = PROJECT_ROOT / "contracts"
 BUILD_DIR = PROJECT_ROOT / "build" / "zcl"
 ABI_DIR = Path(__file__).resolve().parent / "abi"
-DEPLOYABLE = ("OrganizationRegistry", "DeviceRegistry", "AttestationLedger")
+DEPLOYABLE = ("OrganizationRegistry", "DeviceRegistry", "AttestationLedger", "AccountingLedger")
 SETTINGS = {
     "optimizer": {"enabled": True, "runs": 200},
     "evmVersion": "cancun",
@@ -67,7 +67,7 @@ def standard_json_input() -> dict:
 
 
 def _fingerprint(input_json: dict) -> str:
-    return hashlib.sha256(json.dumps([SOLC_VERSION, input_json], sort_keys=True).encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps([SOLC_VERSION, DEPLOYABLE, input_json], sort_keys=True).encode()).hexdigest()[:16]
 
 
 def compile_contracts(force: bool = False) -> dict[str, Artifact]:

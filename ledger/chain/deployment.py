@@ -44,7 +44,7 @@ class Deployment:
 
 
 def deploy_contracts(chain: Chain) -> Deployment:
-    """Deploy OrganizationRegistry → DeviceRegistry → AttestationLedger; the sender governs."""
+    """Deploy OrganizationRegistry → DeviceRegistry → AttestationLedger → AccountingLedger; the sender governs."""
     if chain.account is None:
         raise ChainError("deploying needs a signing key (ZCL_PRIVATE_KEY or ZCL_KEYSTORE)")
     artifacts = compile_contracts()
@@ -53,6 +53,7 @@ def deploy_contracts(chain: Chain) -> Deployment:
         "OrganizationRegistry": lambda: [chain.account.address],
         "DeviceRegistry": lambda: [addresses["OrganizationRegistry"]],
         "AttestationLedger": lambda: [addresses["DeviceRegistry"]],
+        "AccountingLedger": lambda: [addresses["OrganizationRegistry"], addresses["AttestationLedger"]],
     }
     addresses: dict[str, str] = {}
     start_block: int | None = None

@@ -21,7 +21,7 @@ from ledger.accounting.metered import (
 from ledger.accounting.published import CN_PUBLIC_INSTITUTION_2022, PUBLIC_INSTITUTION_INVENTORY
 from ledger.accounting.quantities import Quantity
 from ledger.encoding import DeviceKind, Quantity as Measured, Reading, Unit
-from ledger.merkle import MerkleTree
+from ledger.merkle import MerkleTree, input_batch_leaf
 from ledger.signing import sign_reading
 from oracles.simulator import SimulatedMeter
 from tests.oracles.conftest import node, register  # noqa: F401  (node: a fixture)
@@ -68,7 +68,8 @@ def test_hourly_readings_on_the_boundaries_give_the_exact_total(contracts, tree,
     assert activity.totals == {"electricity.grid": Quantity("240.000", "kWh")}
     assert activity.estimates == ()
     assert activity.batch_roots == tuple(sorted(a.root for a in anchors))
-    assert activity.input_root == MerkleTree(sorted(a.root for a in anchors)).root
+    leaves = [input_batch_leaf(r) for r in sorted(a.root for a in anchors)]
+    assert activity.input_root == MerkleTree(leaves).root
 
 
 def test_boundaries_between_readings_are_interpolated_and_flagged(contracts, tree, node, anchor, kwh_meter) -> None:

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from ledger.batch import decode_batch
 from ledger.chain.clients import LedgerContracts, NodeKind
+from ledger.chain.compiler import DEPLOYABLE
 from ledger.chain.connection import connect
 from ledger.chain.deployment import Deployment, deploy_contracts
 from ledger.chain.devchain import DEV_PRIVATE_KEYS, port_is_open, start_anvil
@@ -54,12 +55,12 @@ def ensure_deployment(admin_settings: Settings) -> Deployment:
     path = admin_settings.deployment_path(chain.chain_id)
     if path.exists():
         deployment = Deployment.load(path)
-        if chain.w3.eth.get_code(deployment.address("AttestationLedger")):
+        if all(name in deployment.addresses and chain.w3.eth.get_code(deployment.addresses[name]) for name in DEPLOYABLE):
             say(f"contracts already deployed (from block {deployment.start_block}); reusing them")
             return deployment
     deployment = deploy_contracts(chain)
     deployment.save(path)
-    say(f"deployed OrganizationRegistry, DeviceRegistry, AttestationLedger on chain {chain.chain_id}")
+    say(f"deployed {', '.join(DEPLOYABLE)} on chain {chain.chain_id}")
     return deployment
 
 

@@ -22,12 +22,12 @@ from enum import IntEnum
 
 import brownie
 import pytest
-from brownie import AttestationLedger, DeviceRegistry, OrganizationRegistry, accounts
+from brownie import AccountingLedger, AttestationLedger, DeviceRegistry, OrganizationRegistry, accounts
 from brownie.exceptions import VirtualMachineError, decode_typed_error, parse_errors_from_abi
 from eth_abi import encode
 from eth_utils import function_signature_to_4byte_selector
 
-from ledger.chain.codes import DeviceStatus, NodeKind
+from ledger.chain.codes import DeviceStatus, NodeKind, ResultStatus
 
 
 @dataclass(frozen=True)
@@ -137,6 +137,36 @@ def ledger(devices, governance):
     return AttestationLedger.deploy(devices, {"from": governance})
 
 
+@pytest.fixture(scope="module")
+def accounting(org, tree, ledger, governance):
+    """An AccountingLedger over the fixture tree. Not part of `deployment`: a module that uses it
+    adds it there (see test_accounting_ledger.py), so that `isolation` snapshots after it."""
+    return AccountingLedger.deploy(org, ledger, {"from": governance})
+
+
+def _verifier(index: int):
+    """A fixed account beyond anvil's ten, so no verifier shares a key with another role; it needs no
+    ether because gas is free on the test chain."""
+    return accounts.add((0xACC0 + index).to_bytes(32, "big"))
+
+
+@pytest.fixture(scope="module")
+def district_verifier():
+    """Meant for the district (test_accounting_ledger.py designates all three for its module)."""
+    return _verifier(1)
+
+
+@pytest.fixture(scope="module")
+def city_verifier():
+    return _verifier(2)
+
+
+@pytest.fixture(scope="module")
+def other_verifier():
+    """A verifier meant for the other district: no rights over the fixture institution."""
+    return _verifier(3)
+
+
 @pytest.fixture
 def authorized_oracle(devices, tree, institution_admin, oracle):
     devices.authorizeOracle(tree.institution, oracle, {"from": institution_admin})
@@ -144,9 +174,9 @@ def authorized_oracle(devices, tree, institution_admin, oracle):
 
 
 def _error_abis() -> dict[str, dict]:
-    """Every custom error the three contracts can revert with, by name."""
+    """Every custom error the contracts can revert with, by name."""
     errors: dict[str, dict] = {}
-    for container in (OrganizationRegistry, DeviceRegistry, AttestationLedger):
+    for container in (OrganizationRegistry, DeviceRegistry, AttestationLedger, AccountingLedger):
         parse_errors_from_abi(container.abi)  # brownie decodes only selectors it has seen
         for item in container.abi:
             if item["type"] == "error":
@@ -208,6 +238,10 @@ def _assert_event(tx, event_name: str, /, **fields) -> None:
             value = "0x" + value.hex()
         elif isinstance(value, IntEnum):
             value = int(value)
+        elif isinstance(value, tuple):
+            # a struct: brownie's ReturnValue raises when compared with a plain tuple
+            actual = tuple(actual)
+            value = tuple("0x" + item.hex() if isinstance(item, bytes) else item for item in value)
         assert actual == value, f"{name}.{key} = {actual!r}, expected {value!r}"
 
 

@@ -12,6 +12,7 @@ from zcl.accounting import measures_app
 from zcl.evidence import evidence_app
 from zcl.oracle import oracle_app
 from zcl.registry import deploy, device_app, keygen, org_app
+from zcl.report import report_command
 from zcl.results import audit, result_app
 from zcl.verify import verify
 
@@ -39,6 +40,7 @@ app.command("verify")(verify)
 app.command("keygen")(keygen)
 app.command("account")(account_command)
 app.command("audit")(audit)
+app.command("report")(report_command)
 app.add_typer(org_app, name="org")
 app.add_typer(device_app, name="device")
 app.add_typer(oracle_app, name="oracle")

@@ -31,6 +31,7 @@ class Settings(BaseModel):
     deployment_file: Path | None = Field(None, description="Deployed addresses; default data_dir/deployments/<chain id>.json.")
     evidence_dir: Path | None = Field(None, description="Local evidence store; default data_dir/evidence.")
     ipfs_api: str | None = Field(None, description="Kubo RPC address (multiaddr, e.g. /ip4/127.0.0.1/tcp/5001); local store when unset.")
+    mqtt_broker: str | None = Field(None, description="MQTT broker host:port for meter frames and alarms (e.g. 127.0.0.1:1883).")
     confirmations: int = Field(1, ge=0, description="Blocks to wait after a transaction before trusting it.")
     max_future_skew_seconds: int = Field(300, ge=0, description="How far ahead of the oracle's clock a reading may be.")
 

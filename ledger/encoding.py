@@ -46,6 +46,8 @@ class Quantity(IntEnum):
     ACTIVE_POWER = 6  # instantaneous power
     CURRENT = 7  # instantaneous current (electrical safety)
     WATER_FLOW = 8  # instantaneous flow rate
+    RESIDUAL_CURRENT = 9  # earth-leakage current of a circuit (electrical safety; amperes)
+    TEMPERATURE = 10  # e.g. a cable or switchgear temperature
 
 
 class Unit(IntEnum):
@@ -57,6 +59,7 @@ class Unit(IntEnum):
     KW = 6
     AMPERE = 7
     M3_PER_HOUR = 8
+    DEGREE_CELSIUS = 9
 
 
 class DeviceKind(IntEnum):

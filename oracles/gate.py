@@ -3,7 +3,9 @@
 Order matters for the reason reported: the bytes must parse, the device must be registered
 to this oracle's institution and active, the unit must be the registered one, the signature
 must be by the key the registry says is valid for this sequence, the pair (device, sequence)
-must be new, and the timestamp must fit between its neighbours and not be in the future.
+must be new, and the timestamp must fit between its neighbours and not be in the future. Last,
+a cumulative counter must be plausible (oracles/plausibility.py): it does not run backwards
+except by a reset or rollover, nor faster than the device's rating.
 """
 
 from __future__ import annotations
@@ -12,52 +14,27 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from nacl.signing import VerifyKey
-
-from ledger.chain.clients import Device, DeviceRegistryClient, DeviceStatus, KeyEpoch
-from ledger.chain.connection import ContractRevert
+from ledger.chain.clients import DeviceStatus
 from ledger.device_keys import key_index_for_sequence
 from ledger.encoding import EncodingError, Reading, decode_reading
 from ledger.signing import SignedReading, verify_signature
+from oracles.directory import DeviceDirectory, DeviceView
+from oracles.plausibility import PlausibilityCheck, PlausibilityFlag
+from oracles.profiles import DeviceProfiles
 from oracles.rejects import ReadingRejected, RejectReason
 from oracles.spool import Spool
 
+__all__ = ["CheckedReading", "DeviceDirectory", "DeviceView", "ReadingGate"]
+
 
 @dataclass(frozen=True)
-class DeviceView:
-    device: Device
-    keys: tuple[KeyEpoch, ...]
-    verify_keys: tuple[VerifyKey, ...]  # the same keys, prepared once for many signature checks
+class CheckedReading:
+    """A reading that passed every check; `previous` is the accepted reading of the same device and
+    quantity just below it (what consumption and flow are measured from), `flag` any plausibility event."""
 
-
-class DeviceDirectory:
-    """Registry lookups cached for `ttl_seconds`: a suspension reaches the oracle within that time."""
-
-    def __init__(self, registry: DeviceRegistryClient, ttl_seconds: float = 30.0) -> None:
-        self.registry = registry
-        self.ttl = ttl_seconds
-        self._cache: dict[bytes, tuple[float, DeviceView | None]] = {}
-
-    def lookup(self, device_id: bytes) -> DeviceView | None:
-        now = time.monotonic()
-        cached = self._cache.get(device_id)
-        if cached is not None and now - cached[0] < self.ttl:
-            return cached[1]
-        try:
-            keys = tuple(self.registry.key_history(device_id))
-            view = DeviceView(self.registry.device(device_id), keys, tuple(VerifyKey(k.public_key) for k in keys))
-        except ContractRevert as exc:
-            if exc.name != "UnknownDevice":
-                raise
-            view = None
-        self._cache[device_id] = (now, view)
-        return view
-
-    def forget(self, device_id: bytes | None = None) -> None:
-        if device_id is None:
-            self._cache.clear()
-        else:
-            self._cache.pop(device_id, None)
+    reading: Reading
+    previous: Reading | None
+    flag: PlausibilityFlag | None
 
 
 class ReadingGate:
@@ -68,16 +45,21 @@ class ReadingGate:
         spool: Spool,
         max_future_skew_seconds: int = 300,
         clock: Callable[[], float] = time.time,
+        profiles: DeviceProfiles | None = None,
     ) -> None:
         self.institution_id = institution_id
         self.directory = directory
         self.spool = spool
         self.max_future_skew = max_future_skew_seconds
         self.clock = clock
+        self.plausibility = PlausibilityCheck(spool, profiles)
         self._latest: dict[bytes, tuple[int, int]] = {}  # device → (highest accepted sequence, its timestamp)
 
-    def check(self, signed: SignedReading) -> Reading:
-        """The decoded reading when every check passes; ReadingRejected naming the first that fails."""
+    def check(self, signed: SignedReading) -> CheckedReading:
+        """The checked reading when every check passes; ReadingRejected naming the first that fails.
+
+        DirectoryUnavailable (not a rejection) when the registry cannot be reached for a device never seen.
+        """
         try:
             reading = decode_reading(signed.payload)
         except EncodingError as exc:
@@ -102,12 +84,19 @@ class ReadingGate:
             raise reject(RejectReason.UNIT_MISMATCH, f"reading unit {reading.unit.name} ({int(reading.unit)}), device registered with unit code {device.unit}")
         self._check_signature(signed, view, reject)
         self._check_sequence_and_time(reading, reject)
-        return reading
+        judged = self.plausibility.judge(reading)
+        return CheckedReading(reading, judged.previous, judged.flag)
 
     def record_accepted(self, reading: Reading) -> None:
         latest = self._latest.get(reading.device_id)
         if latest is None or reading.sequence > latest[0]:
             self._latest[reading.device_id] = (reading.sequence, reading.timestamp)
+        self.plausibility.record_accepted(reading)
+
+    def forget(self) -> None:
+        """Drop what the gate remembers of accepted readings: after a rollback some are not in the spool."""
+        self._latest.clear()
+        self.plausibility.forget()
 
     def _check_signature(self, signed: SignedReading, view: DeviceView, reject: Callable[..., ReadingRejected]) -> None:
         seq = int.from_bytes(signed.payload[33:41], "big")

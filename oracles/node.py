@@ -1,13 +1,17 @@
-"""The oracle: verify → spool → batch → evidence → anchor, for one institution.
+"""The oracle: verify → dedupe → plausibility → spool → batch → evidence → anchor, for one institution.
 
 Accepted readings are durable in the spool before the oracle answers for them; a batch is
 recorded as prepared (root and evidence CID known, evidence stored) before its anchor is sent,
-so a restart finishes or confirms it instead of anchoring it twice.
+so a restart finishes or confirms it instead of anchoring it twice. If the evidence store is
+down, no batch is prepared and the readings stay pending; if the chain is down, prepared batches
+wait. Anchored batches are confirmed once `confirmations` deep, and a batch whose anchor a reorg
+removed is prepared again and re-sent (`confirm`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from ledger.batch import EvidenceBatch, canonical_order
@@ -15,24 +19,37 @@ from ledger.chain.clients import LedgerContracts
 from ledger.chain.connection import ContractRevert
 from ledger.evidence import EvidenceStore
 from ledger.signing import SignedReading
-from oracles.gate import DeviceDirectory, ReadingGate
+from oracles.alarm_rules import AlarmMonitor
+from oracles.directory import DeviceDirectory, DirectoryUnavailable
+from oracles.gate import ReadingGate
+from oracles.profiles import DeviceProfiles
 from oracles.rejects import ReadingRejected, RejectsLog
 from oracles.spool import PendingReadings, Spool, SpooledBatch
 
 DEFAULT_BATCH_SIZE = 1_000
 _COMMIT_EVERY = 1_000
 
+StepHook = Callable[[str, SpooledBatch], None]
+"""Called with "prepared" (batch recorded, anchor not yet sent) and "anchored" (mined, not yet recorded).
+Tests use it to crash the oracle at exactly those points; it has no other use."""
+
 
 @dataclass
 class IngestReport:
     accepted: int = 0
     rejected: list[ReadingRejected] = field(default_factory=list)
+    deferred: int = 0  # kept for later: the registry could not be reached for a device never seen
 
     def rejected_by_reason(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for r in self.rejected:
             counts[r.reason.value] = counts.get(r.reason.value, 0) + 1
         return counts
+
+    def add(self, other: "IngestReport") -> None:
+        self.accepted += other.accepted
+        self.rejected.extend(other.rejected)
+        self.deferred += other.deferred
 
 
 @dataclass(frozen=True)
@@ -45,6 +62,12 @@ class AnchorResult:
     gas_used: int | None
 
 
+@dataclass(frozen=True)
+class ConfirmReport:
+    confirmed: list[bytes] = field(default_factory=list)
+    reorged: list[bytes] = field(default_factory=list)  # prepared again, to be re-sent
+
+
 class OracleNode:
     def __init__(
         self,
@@ -55,6 +78,9 @@ class OracleNode:
         rejects: RejectsLog,
         batch_size: int = DEFAULT_BATCH_SIZE,
         max_future_skew_seconds: int = 300,
+        profiles: DeviceProfiles | None = None,
+        alarms: AlarmMonitor | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.institution_id = institution_id
         self.contracts = contracts
@@ -62,63 +88,130 @@ class OracleNode:
         self.spool = spool
         self.rejects = rejects
         self.batch_size = batch_size
-        self.directory = DeviceDirectory(contracts.devices)
-        self.gate = ReadingGate(institution_id, self.directory, spool, max_future_skew_seconds)
+        self.profiles = profiles if profiles is not None else DeviceProfiles(spool.db)
+        self.alarms = alarms
+        self.clock = clock
+        self.step_hook: StepHook | None = None
+        # False: Chain.transact already waited for the configured confirmations, an anchor counts at once.
+        # True (the runner): anchors stay unconfirmed until `confirm` finds them deep enough.
+        self.track_confirmations = False
+        self.directory = DeviceDirectory(contracts.devices, db=spool.db)
+        self.gate = ReadingGate(institution_id, self.directory, spool, max_future_skew_seconds, profiles=self.profiles)
 
-    def ingest(self, readings: Iterable[tuple[str, SignedReading | ReadingRejected]]) -> IngestReport:
-        """Check and spool readings; each item is (source label, reading or a rejection from parsing)."""
+    def ingest(self, readings: Iterable[tuple[str, SignedReading | ReadingRejected]],
+               before_commit: Callable[[], None] | None = None) -> IngestReport:
+        """Check and spool readings; each item is (source label, reading or a rejection from parsing).
+
+        Alarms the readings raise commit with them. `before_commit` runs inside the transaction that
+        commits the last item (readings are committed every 1000 items). If anything raises, the
+        open transaction rolls back and the gate forgets what it cached, so nothing half-done remains.
+        """
         report = IngestReport()
         db = self.spool.db
         db.execute("BEGIN")
         try:
             for n, (source, item) in enumerate(readings, 1):
-                try:
-                    if isinstance(item, ReadingRejected):
-                        raise item
-                    reading = self.gate.check(item)
-                    self.spool.accept(reading.device_id, reading.sequence, reading.timestamp, item)
-                    self.gate.record_accepted(reading)
-                    report.accepted += 1
-                except ReadingRejected as rejected:
-                    report.rejected.append(rejected)
-                    raw = None if isinstance(item, ReadingRejected) else item.to_bytes().hex()
-                    self.rejects.write(rejected, source, raw)
+                self._ingest_one(source, item, report)
                 if n % _COMMIT_EVERY == 0:
                     db.execute("COMMIT")
                     db.execute("BEGIN")
+            if before_commit is not None:
+                before_commit()
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
+            self.gate.forget()
+            if self.alarms is not None:
+                self.alarms.forget()
             raise
         return report
 
+    def _ingest_one(self, source: str, item: SignedReading | ReadingRejected, report: IngestReport) -> None:
+        try:
+            if isinstance(item, ReadingRejected):
+                raise item
+            checked = self.gate.check(item)
+            reading = checked.reading
+            self.spool.accept(reading.device_id, reading.sequence, reading.timestamp, item)
+            self.gate.record_accepted(reading)
+            if self.alarms is not None:
+                self.alarms.on_accepted(reading, checked.previous, checked.flag)
+            report.accepted += 1
+        except DirectoryUnavailable as unavailable:
+            self.spool.defer(source, item, unavailable.reason, int(self.clock()))
+            report.deferred += 1
+        except ReadingRejected as rejected:
+            report.rejected.append(rejected)
+            raw = None if isinstance(item, ReadingRejected) else item.to_bytes().hex()
+            self.rejects.write(rejected, source, raw)
+            if self.alarms is not None:
+                self.alarms.on_rejected(rejected)
+
+    def retry_deferred(self, limit: int = _COMMIT_EVERY) -> IngestReport:
+        """Check deferred readings again; those still unverifiable are deferred anew, in the same transaction."""
+        waiting = self.spool.deferred(min(limit, _COMMIT_EVERY))
+        if not waiting:
+            return IngestReport()
+        return self.ingest(((d.source, d.signed) for d in waiting),
+                           before_commit=lambda: self.spool.drop_deferred([d.id for d in waiting]))
+
     def recover(self) -> list[AnchorResult]:
-        """Finish batches a previous run prepared but may not have anchored."""
+        """Finish batches a previous run prepared (or a reorg un-anchored) but may not have anchored."""
         return [self._anchor(batch, self.spool.batch_readings(batch), maybe_anchored=True)
                 for batch in self.spool.prepared_batches()]
 
-    def flush(self, force: bool = True) -> list[AnchorResult]:
+    def flush(self, force: bool = True, max_batches: int | None = None) -> list[AnchorResult]:
         """Anchor pending readings in batches of `batch_size`; the last, smaller one only if `force`."""
         results = self.recover()
-        while True:
+        while max_batches is None or len(results) < max_batches:
             pending = self.spool.pending(self.batch_size)
             if pending is None or (len(pending.readings) < self.batch_size and not force):
-                return results
+                break
             batch, evidence = self._prepare(pending)
             results.append(self._anchor(batch, evidence.readings, maybe_anchored=False))
+        return results
+
+    def confirm(self, confirmations: int) -> ConfirmReport:
+        """Confirm anchored batches `confirmations` blocks deep; re-prepare those a reorg removed.
+
+        The contract's own state decides, not receipts: a root anchored at the block `confirmations`−1
+        below the head is confirmed; a root no longer anchored at the head was reorged out (whatever
+        happened to its transaction), and goes back to `prepared` with its readings, to be re-sent.
+        """
+        report = ConfirmReport()
+        unconfirmed = self.spool.unconfirmed_batches()
+        if not unconfirmed:
+            return report
+        ledger = self.contracts.attestations
+        depth_block = ledger.chain.w3.eth.block_number - max(confirmations, 1) + 1
+        for batch in unconfirmed:
+            if not ledger.is_anchored(batch.root):
+                self.spool.mark_reorged(batch.root)
+                report.reorged.append(batch.root)
+            elif depth_block >= 0 and ledger.contract.functions.isAnchored(batch.root).call(block_identifier=depth_block):
+                self.spool.mark_confirmed(batch.root)
+                report.confirmed.append(batch.root)
+        if report.reorged:
+            ledger.chain.resync()
+        return report
 
     def _prepare(self, pending: PendingReadings) -> tuple[SpooledBatch, EvidenceBatch]:
         """Build the evidence, store it, and record the batch before anything is sent to the chain."""
         evidence = EvidenceBatch(self.institution_id, tuple(canonical_order(pending.readings)))
         root = evidence.tree().root
-        cid = self.evidence.add(evidence.encode())
-        return self.spool.prepare_batch(root, self.institution_id, cid, pending), evidence
+        cid = self.evidence.add(evidence.encode())  # evidence store down: raises, nothing is recorded
+        batch = self.spool.prepare_batch(root, self.institution_id, cid, pending)
+        if self.step_hook is not None:
+            self.step_hook("prepared", batch)
+        return batch, evidence
 
     def _anchor(self, batch: SpooledBatch, readings: Sequence[SignedReading], maybe_anchored: bool) -> AnchorResult:
         ledger = self.contracts.attestations
         already = AnchorResult(batch.root, batch.evidence_cid, batch.reading_count, None, None, None)
+        now = int(self.clock())
+        confirmed = not self.track_confirmations
         if maybe_anchored and ledger.is_anchored(batch.root):  # anchored before a crash: record it, never send twice
-            self.spool.mark_anchored(batch.root, None, None, None)
+            self.spool.mark_anchored(batch.root, None, None, None, now, confirmed)
             return already
         evidence = EvidenceBatch(self.institution_id, tuple(readings))
         try:
@@ -133,9 +226,12 @@ class OracleNode:
             )
         except ContractRevert as exc:
             if exc.name == "DuplicateRoot":
-                self.spool.mark_anchored(batch.root, None, None, None)
+                self.spool.mark_anchored(batch.root, None, None, None, now, confirmed)
                 return already
             raise
+        if self.step_hook is not None:
+            self.step_hook("anchored", batch)
         tx = receipt["transactionHash"].hex()
-        self.spool.mark_anchored(batch.root, tx, receipt["blockNumber"], receipt["gasUsed"])
+        self.spool.mark_anchored(batch.root, tx, receipt["blockNumber"], receipt["gasUsed"], now, confirmed)
         return AnchorResult(batch.root, batch.evidence_cid, len(readings), tx, receipt["blockNumber"], receipt["gasUsed"])
+

@@ -22,6 +22,8 @@ class RejectReason(str, Enum):
     REPLAYED = "replayed"  # this (device, sequence) was already accepted
     TIMESTAMP_IN_FUTURE = "timestamp_in_future"
     TIMESTAMP_BACKWARDS = "timestamp_backwards"  # earlier than a lower sequence's reading, or later than a higher one's
+    NEGATIVE_CONSUMPTION = "negative_consumption"  # a cumulative counter went down, and not as a reset or rollover
+    IMPLAUSIBLE_JUMP = "implausible_jump"  # a counter grew faster than the device's rating allows
 
 
 class ReadingRejected(Exception):
@@ -60,3 +62,20 @@ class RejectsLog:
         if not self.path.exists():
             return []
         return [json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines() if line]
+
+    def counts_by_reason(self) -> dict[str, int]:
+        """How many readings were refused for each reason, read line by line (the log can be large).
+
+        A line cut short by a crash mid-write is skipped rather than failing the count.
+        """
+        counts: dict[str, int] = {}
+        if not self.path.exists():
+            return counts
+        with self.path.open(encoding="utf-8", errors="replace") as f:
+            for line in f:
+                try:
+                    reason = json.loads(line)["reason"]
+                except (ValueError, KeyError, TypeError):
+                    continue
+                counts[reason] = counts.get(reason, 0) + 1
+        return counts

@@ -6,6 +6,10 @@ arrival id; a batch is always the oldest unbatched readings, a contiguous id ran
 it is one range update. A batch is written as `prepared` (root and CID known) before its anchor
 is sent, so after a crash the oracle asks the chain whether that root is anchored instead of
 anchoring it twice.
+
+Batch states: `prepared` → `anchored` (mined; `confirmed` set once deep enough). A reorg that drops
+the anchor turns it back into `prepared`, with the same root and readings, to be sent again.
+Readings whose device the oracle could not look up (chain unreachable) wait in `deferred`.
 """
 
 from __future__ import annotations
@@ -38,7 +42,26 @@ CREATE TABLE IF NOT EXISTS batches (
     block_number INTEGER,
     gas_used INTEGER
 );
+CREATE TABLE IF NOT EXISTS deferred (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    record BLOB NOT NULL,
+    reason TEXT NOT NULL,
+    deferred_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS oracle_state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 """
+_ADDED_COLUMNS = {  # columns added after the first release, for spools created before them
+    "batches": {"confirmed": "INTEGER NOT NULL DEFAULT 0", "anchored_at": "INTEGER"},
+}
+_INDEXES = """
+CREATE INDEX IF NOT EXISTS batches_by_last_id ON batches (last_id);  -- where the next batch starts, every step
+CREATE INDEX IF NOT EXISTS batches_unsettled ON batches (state, confirmed, first_id);
+"""
+_QUANTITY_BYTE = 50  # SQLite substr() position (1-based) of the quantity byte in a record, ledger/encoding.py
 
 
 class SpoolError(RuntimeError):
@@ -66,15 +89,44 @@ class SpooledBatch:
     transaction_hash: str | None
     block_number: int | None
     gas_used: int | None
+    confirmed: bool = False
+    anchored_at: int | None = None
+
+
+@dataclass(frozen=True)
+class DeviceActivity:
+    """A device as the spool has seen it: its newest reading, and the one before (for its interval)."""
+
+    device_id: bytes
+    last_sequence: int
+    last_timestamp: int
+    previous_timestamp: int | None
+    readings: int
+
+
+@dataclass(frozen=True)
+class DeferredReading:
+    id: int
+    source: str
+    signed: SignedReading
+    reason: str
 
 
 class Spool:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
         self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA busy_timeout=10000")  # `zcl alarms ack` and `zcl oracle status` share the file
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        for table, columns in _ADDED_COLUMNS.items():
+            present = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+            for name, declaration in columns.items():
+                if name not in present:
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {declaration}")
+        self.db.executescript(_INDEXES)  # after the columns they cover exist
 
     def close(self) -> None:
         self.db.close()
@@ -108,6 +160,18 @@ class Spool:
         ).fetchone()
         return (below[0] if below else None, above[0] if above else None)
 
+    def neighbour_record(self, device_id: bytes, quantity: int, sequence: int | None, below: bool) -> SignedReading | None:
+        """The accepted reading of this device and quantity with the next sequence below (or above) `sequence`;
+        with `sequence` None, the highest (or lowest) of all."""
+        order, op = ("DESC", "<") if below else ("ASC", ">")
+        bound = "" if sequence is None else f" AND sequence {op} ?"
+        args: tuple = (device_id, bytes([quantity])) + (() if sequence is None else (sequence,))
+        row = self.db.execute(
+            f"SELECT record FROM readings WHERE device_id=? AND substr(record, {_QUANTITY_BYTE}, 1)=?{bound} "
+            f"ORDER BY sequence {order} LIMIT 1", args,
+        ).fetchone()
+        return SignedReading.from_bytes(row[0]) if row else None
+
     def accept(self, device_id: bytes, sequence: int, timestamp: int, signed: SignedReading) -> bool:
         """Store an accepted reading; False when the (device, sequence) pair is already there."""
         cursor = self.db.execute(
@@ -123,6 +187,18 @@ class Spool:
         if not rows:
             return None
         return PendingReadings(rows[0][0], rows[-1][0], [SignedReading.from_bytes(r[1]) for r in rows])
+
+    def device_activity(self) -> list[DeviceActivity]:
+        # SQLite takes the bare `timestamp` from the row that holds max(sequence)
+        rows = self.db.execute(
+            "SELECT device_id, max(sequence), timestamp, count(*) FROM readings GROUP BY device_id").fetchall()
+        activity = []
+        for device_id, sequence, timestamp, count in rows:
+            before = self.db.execute(
+                "SELECT timestamp FROM readings WHERE device_id=? AND sequence<? ORDER BY sequence DESC LIMIT 1",
+                (device_id, sequence)).fetchone()
+            activity.append(DeviceActivity(bytes(device_id), sequence, timestamp, before[0] if before else None, count))
+        return activity
 
     def pending_count(self) -> int:
         return self.db.execute("SELECT count(*) FROM readings WHERE id > ?", (self._last_batched_id(),)).fetchone()[0]
@@ -146,14 +222,53 @@ class Spool:
                 raise SpoolError(f"batch claims {claimed} readings, expected {count}")
         return SpooledBatch(root, institution_id, cid, pending.first_id, pending.last_id, count, "prepared", None, None, None)
 
-    def mark_anchored(self, root: bytes, transaction_hash: str | None, block_number: int | None, gas_used: int | None) -> None:
+    def mark_anchored(self, root: bytes, transaction_hash: str | None, block_number: int | None, gas_used: int | None,
+                      at: int | None = None, confirmed: bool = False) -> None:
         self.db.execute(
-            "UPDATE batches SET state='anchored', transaction_hash=?, block_number=?, gas_used=? WHERE root=?",
-            (transaction_hash, block_number, gas_used, root),
+            "UPDATE batches SET state='anchored', transaction_hash=?, block_number=?, gas_used=?, anchored_at=?, "
+            "confirmed=? WHERE root=?",
+            (transaction_hash, block_number, gas_used, at, int(confirmed), root),
         )
+
+    def mark_confirmed(self, root: bytes) -> None:
+        self.db.execute("UPDATE batches SET confirmed=1 WHERE root=? AND state='anchored'", (root,))
+
+    def mark_reorged(self, root: bytes) -> None:
+        """The anchor left the canonical chain: the batch (same root, same readings) is to be sent again."""
+        self.db.execute(
+            "UPDATE batches SET state='prepared', confirmed=0, transaction_hash=NULL, block_number=NULL, "
+            "gas_used=NULL, anchored_at=NULL WHERE root=?", (root,))
 
     def prepared_batches(self) -> list[SpooledBatch]:
         return self._batches("WHERE state='prepared'")
+
+    def unconfirmed_batches(self) -> list[SpooledBatch]:
+        return self._batches("WHERE state='anchored' AND confirmed=0")
+
+    def last_anchored_batch(self) -> SpooledBatch | None:
+        batches = self._batches("WHERE state='anchored'", "DESC LIMIT 1")
+        return batches[0] if batches else None
+
+    def defer(self, source: str, signed: SignedReading, reason: str, at: int) -> None:
+        self.db.execute("INSERT INTO deferred (source, record, reason, deferred_at) VALUES (?,?,?,?)",
+                        (source, signed.to_bytes(), reason, at))
+
+    def deferred(self, limit: int) -> list[DeferredReading]:
+        rows = self.db.execute("SELECT id, source, record, reason FROM deferred ORDER BY id LIMIT ?", (limit,)).fetchall()
+        return [DeferredReading(r[0], r[1], SignedReading.from_bytes(r[2]), r[3]) for r in rows]
+
+    def drop_deferred(self, ids: list[int]) -> None:
+        self.db.executemany("DELETE FROM deferred WHERE id=?", [(i,) for i in ids])
+
+    def deferred_count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM deferred").fetchone()[0]
+
+    def set_state(self, values: dict[str, str]) -> None:
+        """Small facts the running oracle publishes for `zcl oracle status` (heartbeat, last error)."""
+        self.db.executemany("INSERT OR REPLACE INTO oracle_state (key, value) VALUES (?,?)", list(values.items()))
+
+    def state(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT key, value FROM oracle_state").fetchall())
 
     def batches(self) -> list[SpooledBatch]:
         return self._batches("")
@@ -167,9 +282,9 @@ class Spool:
     def _last_batched_id(self) -> int:
         return self.db.execute("SELECT coalesce(max(last_id), 0) FROM batches").fetchone()[0]
 
-    def _batches(self, where: str) -> list[SpooledBatch]:
+    def _batches(self, where: str, order: str = "") -> list[SpooledBatch]:
         rows = self.db.execute(
             "SELECT root, institution_id, evidence_cid, first_id, last_id, reading_count, state, transaction_hash, "
-            f"block_number, gas_used FROM batches {where} ORDER BY first_id"
+            f"block_number, gas_used, confirmed, anchored_at FROM batches {where} ORDER BY first_id {order}"
         ).fetchall()
-        return [SpooledBatch(bytes(r[0]), *r[1:]) for r in rows]
+        return [SpooledBatch(bytes(r[0]), *r[1:10], bool(r[10]), r[11]) for r in rows]

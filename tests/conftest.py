@@ -19,6 +19,15 @@ from ledger.config import Settings
 activate_toolchain()
 
 
+@pytest.fixture(autouse=True)
+def wide_cli_output():
+    """Rich reads the terminal width once, at import; tests read CLI output at one fixed, wide width."""
+    from zcl import context
+
+    context.console.width = context.errors.width = 250
+    yield
+
+
 @pytest.fixture(scope="session")
 def anvil() -> Iterator[DevChain]:
     chain = start_anvil()

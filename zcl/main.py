@@ -9,11 +9,13 @@ import typer
 from zcl import context
 from zcl.account import account_command
 from zcl.accounting import measures_app
+from zcl.alarms import alarms_app
 from zcl.evidence import evidence_app
 from zcl.oracle import oracle_app
 from zcl.registry import deploy, device_app, keygen, org_app
 from zcl.report import report_command
 from zcl.results import audit, result_app
+from zcl.simulate import simulate_app
 from zcl.verify import verify
 
 app = typer.Typer(
@@ -47,3 +49,5 @@ app.add_typer(oracle_app, name="oracle")
 app.add_typer(evidence_app, name="evidence")
 app.add_typer(measures_app, name="measures")
 app.add_typer(result_app, name="result")
+app.add_typer(simulate_app, name="simulate")
+app.add_typer(alarms_app, name="alarms")

@@ -1,4 +1,4 @@
-"""`zcl oracle …`: feed signed readings through the oracle and anchor them."""
+"""`zcl oracle …`: feed signed readings through the oracle and anchor them; run it; see how it is doing."""
 
 from __future__ import annotations
 
@@ -12,34 +12,27 @@ from rich.table import Table
 from ledger.encoding import DeviceKind
 from oracles.jsonl import read_jsonl
 from oracles.node import AnchorResult, IngestReport, OracleNode
-from oracles.rejects import RejectsLog
 from oracles.simulator import SimulatedMeter
-from oracles.spool import Spool
-from zcl import context as ctx
 from zcl.context import EXIT_FINDINGS, console, reports_errors
+from zcl.oracle_node import open_node, oracle_folder
+from zcl.oracle_run import oracle_profile, oracle_profiles, oracle_run
+from zcl.oracle_status import oracle_status
 from zcl.registry import authorize_oracle
+
+__all__ = ["open_node", "oracle_app", "oracle_folder", "print_outcome"]
 
 oracle_app = typer.Typer(help="The oracle: verify signed readings, batch them, store evidence, anchor roots.",
                          no_args_is_help=True)
 oracle_app.command("authorize")(authorize_oracle)
-
-
-def open_node(institution: int, batch_size: int) -> OracleNode:
-    settings = ctx.settings()
-    folder = settings.data_dir / "oracle" / f"institution-{institution}"
-    return OracleNode(
-        institution_id=institution,
-        contracts=ctx.contracts(),
-        evidence=ctx.evidence_store(),
-        spool=Spool(folder / "spool.sqlite"),
-        rejects=RejectsLog(folder / "rejects.jsonl"),
-        batch_size=batch_size,
-        max_future_skew_seconds=settings.max_future_skew_seconds,
-    )
+oracle_app.command("run")(oracle_run)
+oracle_app.command("status")(oracle_status)
+oracle_app.command("profile")(oracle_profile)
+oracle_app.command("profiles")(oracle_profiles)
 
 
 def print_outcome(node: OracleNode, report: IngestReport, anchors: list[AnchorResult]) -> None:
-    console.print(f"accepted {report.accepted} reading(s), rejected {len(report.rejected)}")
+    deferred = f", deferred {report.deferred} (registry unreachable; checked again later)" if report.deferred else ""
+    console.print(f"accepted {report.accepted} reading(s), rejected {len(report.rejected)}{deferred}")
     if report.rejected:
         table = Table(title=f"Rejected readings (also in {node.rejects.path})")
         for column in ("device", "seq", "reason", "detail"):

@@ -108,7 +108,7 @@ def audit(institution: int = typer.Option(None, help="Only this institution's re
         task = progress.add_task("auditing results", total=contracts.accounting.result_count())
         report = audit_results(contracts, ctx.evidence_store(), institution, on_result=lambda _: progress.advance(task))
     if report.difference is not None:
-        errors.print(f"[red]DIFFERS[/red] {report.difference.describe()}", highlight=False)
+        errors.print(f"[red]DIFFERS[/red] {report.difference.describe()}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_FINDINGS)
     console.print(f"[green]OK[/green]: {report.results_checked} result(s) recomputed exactly "
                   f"({report.results_skipped} rejected skipped); readings of institutions "

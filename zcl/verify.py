@@ -41,7 +41,7 @@ def verify(
         table.add_row("devices", str(report.devices))
         console.print(table)
         for finding in report.findings:
-            errors.print(f"[red]FAIL[/red] {finding.describe()}", highlight=False)
+            errors.print(f"[red]FAIL[/red] {finding.describe()}", highlight=False, soft_wrap=True)
         if report.ok:
             console.print("[green]OK[/green]: every batch re-derives from the chain and its evidence.")
     if not report.ok:

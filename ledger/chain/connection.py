@@ -106,6 +106,10 @@ class Chain:
         self.wait_for_confirmations(receipt)
         return receipt
 
+    def resync(self) -> None:
+        """Forget the cached nonce and fees: after a reorg or another sender's use of this key."""
+        self._nonce, self._fees = None, None
+
     def _next_nonce(self) -> int:
         if self._nonce is None:
             self._nonce = self.w3.eth.get_transaction_count(self.account.address, "pending")

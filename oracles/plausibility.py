@@ -1,0 +1,134 @@
+"""Plausibility of a cumulative counter: it never runs backwards, except by a reset or a rollover,
+and never faster than the device can physically count.
+
+The gate calls this after a reading's signature and sequence are good: a validly signed reading
+can still be wrong the way real meters are wrong. Each reading is compared with its neighbours of
+the same device and quantity (the accepted readings with the next lower and next higher sequence):
+
+    value < previous, new value "near zero"      accepted, flagged COUNTER_RESET (meter replaced or
+                                                 cleared): an event people see, never a silent negative
+    value < previous, register wrapped           accepted, flagged COUNTER_ROLLOVER (profile counter_max)
+    value < previous, otherwise                  rejected NEGATIVE_CONSUMPTION
+    value − previous > rating × elapsed (+10 %)  rejected IMPLAUSIBLE_JUMP (only with a rating)
+
+"Near zero" means no more than the device could have counted since the previous reading (rating ×
+elapsed, with the margin), or, without a rating, at most RESET_FRACTION of the previous value.
+Instantaneous quantities (power, current, flow) are levels, not counters: the alarms judge those.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
+
+from ledger.encoding import Quantity, Reading, decode_reading
+from oracles.profiles import DeviceProfile, DeviceProfiles
+from oracles.rejects import ReadingRejected, RejectReason
+from oracles.spool import Spool
+
+CUMULATIVE = frozenset({Quantity.ACTIVE_ENERGY_IMPORT, Quantity.ACTIVE_ENERGY_EXPORT, Quantity.WATER_VOLUME,
+                        Quantity.GAS_VOLUME, Quantity.HEAT_ENERGY})
+RATING_MARGIN = Decimal("0.10")  # meters may briefly exceed their nameplate rating; class-1 meters by far less
+RESET_FRACTION = Decimal("0.10")
+_HOUR = Decimal(3600)
+
+
+class FlagKind(str, Enum):
+    COUNTER_RESET = "counter_reset"
+    COUNTER_ROLLOVER = "counter_rollover"
+
+
+@dataclass(frozen=True)
+class PlausibilityFlag:
+    """An accepted reading that people should know about, with the reading it was compared with."""
+
+    kind: FlagKind
+    device_id: bytes
+    sequence: int
+    previous_sequence: int
+    detail: str
+
+
+@dataclass(frozen=True)
+class Judged:
+    """The outcome for an accepted reading: its previous reading of the same quantity, and any flag."""
+
+    previous: Reading | None
+    flag: PlausibilityFlag | None
+
+
+class PlausibilityCheck:
+    def __init__(self, spool: Spool, profiles: DeviceProfiles | None = None) -> None:
+        self.spool = spool
+        self.profiles = profiles
+        self._latest: dict[tuple[bytes, int], Reading] = {}  # (device, quantity) → highest accepted reading
+
+    def judge(self, reading: Reading) -> Judged:
+        """Judged when the reading is plausible; ReadingRejected (NEGATIVE_CONSUMPTION, IMPLAUSIBLE_JUMP) if not."""
+        key = (reading.device_id, int(reading.quantity))
+        latest = self._latest.get(key)
+        if latest is None:
+            latest = self._neighbour(reading, below=True, limit=None)
+            if latest is not None:
+                self._latest[key] = latest
+        if latest is None or reading.sequence > latest.sequence:
+            previous, following = latest, None
+        else:  # arrived out of order: compare with both neighbours
+            previous = self._neighbour(reading, below=True, limit=reading.sequence)
+            following = self._neighbour(reading, below=False, limit=reading.sequence)
+        if reading.quantity not in CUMULATIVE:
+            return Judged(previous, None)
+        profile = self.profiles.get(reading.device_id) if self.profiles is not None else None
+        flag = None if previous is None else _step(previous, reading, profile, reading)
+        if following is not None:
+            _step(reading, following, profile, reading)  # the later reading must still follow from this one
+        return Judged(previous, flag)
+
+    def record_accepted(self, reading: Reading) -> None:
+        key = (reading.device_id, int(reading.quantity))
+        latest = self._latest.get(key)
+        if latest is None or reading.sequence > latest.sequence:
+            self._latest[key] = reading
+
+    def forget(self) -> None:
+        """Drop cached readings (after a rolled-back transaction they may not be in the spool)."""
+        self._latest.clear()
+
+    def _neighbour(self, reading: Reading, below: bool, limit: int | None) -> Reading | None:
+        record = self.spool.neighbour_record(reading.device_id, int(reading.quantity), limit, below)
+        return None if record is None else decode_reading(record.payload)
+
+
+def _step(before: Reading, after: Reading, profile: DeviceProfile | None, judged: Reading) -> PlausibilityFlag | None:
+    """Judge the counter going from `before` to `after` (consecutive accepted readings of one quantity)."""
+    old, new = before.decimal_value, after.decimal_value
+    elapsed = Decimal(max(0, after.timestamp - before.timestamp))
+    rating = profile.rating if profile is not None else None
+    allowance = None if rating is None else rating * elapsed / _HOUR * (1 + RATING_MARGIN) + Decimal(1).scaleb(after.scale)
+
+    def reject(reason: RejectReason, detail: str) -> ReadingRejected:
+        return ReadingRejected(reason, detail, judged.device_id, judged.sequence)
+
+    def flag(kind: FlagKind, detail: str) -> PlausibilityFlag:
+        return PlausibilityFlag(kind, after.device_id, after.sequence, before.sequence, detail)
+
+    if new >= old:
+        if allowance is not None and new - old > allowance:
+            raise reject(RejectReason.IMPLAUSIBLE_JUMP,
+                         f"sequence {before.sequence} → {after.sequence}: +{new - old} in {elapsed} s, "
+                         f"more than rating {rating}/h allows ({allowance.normalize()})")
+        return None
+    if new < 0:
+        raise reject(RejectReason.NEGATIVE_CONSUMPTION, f"a cumulative counter cannot read {new}")
+    counter_max = profile.counter_max if profile is not None else None
+    if counter_max is not None and old <= counter_max:
+        wrapped = counter_max - old + new
+        if wrapped <= (allowance if allowance is not None else counter_max * Decimal("0.01")):
+            return flag(FlagKind.COUNTER_ROLLOVER,
+                        f"register wrapped at {counter_max}: {old} → {new} (+{wrapped}) after sequence {before.sequence}")
+    near_zero = allowance if allowance is not None else old * RESET_FRACTION
+    if new <= near_zero:
+        return flag(FlagKind.COUNTER_RESET, f"counter restarted: {old} at sequence {before.sequence}, now {new}")
+    raise reject(RejectReason.NEGATIVE_CONSUMPTION,
+                 f"sequence {before.sequence} read {old}, sequence {after.sequence} reads {new}: the counter ran backwards")

@@ -1,0 +1,307 @@
+"""Fixtures for the credit contracts: CarbonCredit (+ its RetirementCertificate), CreditMarket and
+the settlement token, on top of conftest's organisation tree.
+
+Import the fixtures with `from credit_fixtures import *` in a test module, helpers by name. Three
+of conftest's fixtures are overridden for those modules only:
+
+- `deployment` also builds the credit contracts, so conftest's `isolation` snapshots after them
+  (see its docstring: a module fixture first built after that snapshot would be wiped);
+- `reverts_with` also knows the credit and certification contracts' custom errors;
+- `expect_event` compares struct and array fields too (serial ranges, batch ids), through `plain`.
+
+The catalogue every module starts from (ids in creation order):
+
+    class 1  ZCL-VERIFIED-SAVINGS / ZCL-MV-OPTION-C-v1   internal
+    class 2  VCS / VM0038                                external
+    project 1  class 1, the institution's own reductions (tree.institution)
+    project 2  class 2, an external VCS project (no institution)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import IntEnum
+
+import pytest
+from brownie import (
+    AccountingLedger,
+    AttestationLedger,
+    CarbonCredit,
+    CertificationRegistry,
+    CreditMarket,
+    DeviceRegistry,
+    OrganizationRegistry,
+    ReentrantBuyer,
+    RetirementCertificate,
+    SettlementToken,
+    accounts,
+)
+from brownie.exceptions import VirtualMachineError, decode_typed_error, parse_errors_from_abi
+from eth_abi import encode
+from eth_utils import function_signature_to_4byte_selector, keccak
+
+# What `from credit_fixtures import *` brings in: the fixtures (pytest finds them in the test
+# module's namespace). Helpers and constants are imported by name.
+__all__ = [
+    "deployment",
+    "reverts_with",
+    "expect_event",
+    "verifier",
+    "issuer",
+    "holder",
+    "buyer",
+    "trader",
+    "outsider",
+    "credits",
+    "certificates",
+    "settlement",
+    "market",
+    "catalog",
+    "verified",
+    "issued",
+    "external_issued",
+]
+
+URI = "https://ledger.example/credits/{id}.json"
+CID = "QmTrSfXB5akb3PXbifjwqBde7yz7gtjYj69udV4JXxctyk"
+VINTAGE = 2024
+PRICE = 130_000_000  # 130 settlement tokens (6 decimals) per tonne, the seed's offset price in yuan
+
+
+class ClaimKind(IntEnum):
+    """IRetirementCertificate.ClaimKind."""
+
+    NONE = 0
+    CERTIFICATION_APPLICATION = 1
+    MEETING = 2
+
+
+class Catalog:
+    savings_class = 1
+    vcs_class = 2
+    own_project = 1
+    vcs_project = 2
+
+
+def token_id(class_id: int, project_id: int, vintage: int) -> int:
+    """CarbonCredit's token id layout: class, project and vintage in 64-bit lanes."""
+    return class_id << 128 | project_id << 64 | vintage
+
+
+def plain(value):
+    """A contract return value (or an expectation) as plain Python: tuples, ints, bools, bytes, str.
+
+    Brownie 1.22.2's compiled ReturnValue and Wei cannot be compared with tuples of plain ints.
+    """
+    if isinstance(value, (list, tuple)):
+        return tuple(plain(item) for item in value)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    if hasattr(value, "address"):  # Account, Contract
+        return str(value.address)
+    return str(value)
+
+
+def verification_id(label: str) -> bytes:
+    return keccak(text=f"verification:{label}")
+
+
+# --- accounts -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def verifier():
+    return accounts[8]
+
+
+@pytest.fixture(scope="module")
+def issuer():
+    return accounts[9]
+
+
+@pytest.fixture(scope="module")
+def holder():
+    """The institution's admin: receives the institution's own credits."""
+    return accounts[4]
+
+
+@pytest.fixture(scope="module")
+def buyer():
+    return accounts[7]
+
+
+@pytest.fixture(scope="module")
+def trader():
+    return accounts[5]
+
+
+@pytest.fixture(scope="module")
+def outsider():
+    """Holds no role, has approved nothing and owns no settlement tokens."""
+    return accounts[6]
+
+
+# --- contracts ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def credits(org, governance, verifier, issuer):
+    contract = CarbonCredit.deploy(governance, org, URI, {"from": governance})
+    contract.grantRole(contract.VERIFIER_ROLE(), verifier, {"from": governance})
+    contract.grantRole(contract.ISSUER_ROLE(), issuer, {"from": governance})
+    return contract
+
+
+@pytest.fixture(scope="module")
+def certificates(credits):
+    return RetirementCertificate.at(credits.certificates())
+
+
+@pytest.fixture(scope="module")
+def settlement(governance, holder, buyer, trader):
+    token = SettlementToken.deploy(governance, {"from": governance})
+    for account in (holder, buyer, trader):
+        token.mint(account, 1_000_000 * 10**6, {"from": governance})
+    return token
+
+
+@pytest.fixture(scope="module")
+def market(credits, settlement, holder, buyer, trader):
+    contract = CreditMarket.deploy(credits, settlement, {"from": holder})
+    for account in (holder, buyer, trader):
+        credits.setApprovalForAll(contract, True, {"from": account})
+        settlement.approve(contract, 2**256 - 1, {"from": account})
+    return contract
+
+
+@pytest.fixture(scope="module")
+def catalog(credits, tree, governance, issuer) -> Catalog:
+    credits.createCreditClass("ZCL-VERIFIED-SAVINGS", "ZCL-MV-OPTION-C-v1", False, {"from": governance})
+    credits.createCreditClass("VCS", "VM0038", True, {"from": governance})
+    credits.registerProject(Catalog.savings_class, tree.institution, "Institution retrofit savings", {"from": issuer})
+    credits.registerProject(Catalog.vcs_class, 0, "VCS 4321 EV charging", {"from": issuer})
+    return Catalog()
+
+
+@pytest.fixture(scope="module")
+def deployment(org, tree, credits, certificates, settlement, market, catalog):
+    """Overrides conftest's: everything module-scoped, built right after module_isolation's reset."""
+    return org, tree, credits, certificates, settlement, market, catalog
+
+
+# --- function-scoped states -----------------------------------------------------------------
+
+
+@pytest.fixture
+def verified(credits, catalog, verifier) -> bytes:
+    """100 t of the institution's 2024 savings verified (verification id returned)."""
+    vid = verification_id("own-2024")
+    credits.approveVerification(vid, catalog.own_project, VINTAGE, 100, CID, {"from": verifier})
+    return vid
+
+
+@pytest.fixture
+def issued(credits, catalog, verified, issuer, holder) -> int:
+    """60 t of the savings credits (serials 1..60) issued to `holder`; returns the token id."""
+    credits.issue(verified, holder, 60, {"from": issuer})
+    return token_id(catalog.savings_class, catalog.own_project, VINTAGE)
+
+
+@pytest.fixture
+def external_issued(credits, catalog, verifier, issuer, holder) -> int:
+    """50 t of VCS credits (serials 1..50) imported to `holder`; returns the token id."""
+    vid = verification_id("vcs-2024")
+    credits.approveVerification(vid, catalog.vcs_project, VINTAGE, 50, CID, {"from": verifier})
+    credits.importExternalCredits(vid, holder, 50, "VCS-4321-2024-000001-000050", {"from": issuer})
+    return token_id(catalog.vcs_class, catalog.vcs_project, VINTAGE)
+
+
+# --- reverts --------------------------------------------------------------------------------
+
+_CONTAINERS = (
+    OrganizationRegistry,
+    DeviceRegistry,
+    AttestationLedger,
+    AccountingLedger,
+    CarbonCredit,
+    CertificationRegistry,
+    RetirementCertificate,
+    CreditMarket,
+    SettlementToken,
+    ReentrantBuyer,
+)
+_ERRORS: dict[str, dict] = {}
+
+
+def _error_abis() -> dict[str, dict]:
+    """Every custom error of the foundation, accounting and credit contracts, by name (one signature each)."""
+    if not _ERRORS:
+        for container in _CONTAINERS:
+            parse_errors_from_abi(container.abi)  # brownie decodes only selectors it has seen
+            for item in container.abi:
+                if item["type"] != "error":
+                    continue
+                known = _ERRORS.setdefault(item["name"], item)
+                types = [[i["type"] for i in error["inputs"]] for error in (known, item)]
+                assert types[0] == types[1], f"two signatures for error {item['name']}"
+    return _ERRORS
+
+
+def _encode_error(name: str, *args) -> str:
+    abi = _error_abis()[name]
+    types = [item["type"] for item in abi["inputs"]]  # enums are uint8 here
+    if len(types) != len(args):
+        raise TypeError(f"{name} takes {len(types)} arguments, got {len(args)}")
+    selector = function_signature_to_4byte_selector(f"{name}({','.join(types)})")
+    return "0x" + (selector + encode(types, [_abi_value(t, a) for t, a in zip(types, args)])).hex()
+
+
+def _abi_value(abi_type: str, value):
+    if abi_type == "address":
+        return str(value)
+    if abi_type.startswith("bytes") and isinstance(value, str):
+        return bytes.fromhex(value.removeprefix("0x"))
+    return int(value) if isinstance(value, IntEnum) else value
+
+
+@contextmanager
+def _reverts_with(name: str, *args) -> Iterator[None]:
+    """Assert that the block reverts with custom error `name` and exactly these arguments."""
+    expected = decode_typed_error(_encode_error(name, *args))
+    assert not expected.startswith("Unknown typed error"), expected
+    try:
+        yield
+    except VirtualMachineError as exc:
+        assert exc.revert_msg == expected, f"reverted with {exc.revert_msg!r}, expected {expected!r}"
+    else:
+        raise AssertionError(f"did not revert; expected {expected!r}")
+
+
+@pytest.fixture(scope="session")
+def reverts_with():
+    """Overrides conftest's with one that also decodes the credit contracts' errors."""
+    return _reverts_with
+
+
+def _assert_event(tx, name: str, /, **fields) -> None:
+    """Exactly one `name` event in `tx`, with exactly these fields (compared as plain values)."""
+    events = tx.events[name] if name in tx.events else []
+    assert len(events) == 1, f"expected one {name} event, got {len(events)}"
+    event = events[0]
+    assert set(event.keys()) == set(fields), f"{name} fields {sorted(event.keys())} != {sorted(fields)}"
+    for key, value in fields.items():
+        actual, expected = plain(event[key]), plain(value)
+        if isinstance(actual, str) and isinstance(expected, bytes):
+            expected = "0x" + expected.hex()  # brownie gives bytesN event fields as 0x-strings
+        assert actual == expected, f"{name}.{key} = {actual!r}, expected {expected!r}"
+
+
+@pytest.fixture(scope="session")
+def expect_event():
+    """Overrides conftest's: `expect_event(tx, "CreditsRetired", ranges=[(tid, 1, 10)], ...)`."""
+    return _assert_event

@@ -1,0 +1,286 @@
+"""MQTT to anchored root: a bench broker, a publisher process, the oracle runner, and the 2-process Ed25519 limit.
+
+The oracle is the real long-running path (oracles/runner.py): the MQTT driver's ReadingSubscriber is
+its source (QoS 1, manual PUBACK after spooling), the node verifies and spools, the runner batches by
+size or by its time window and anchors on anvil, then confirms (1 confirmation). The meters' side is a
+separate process publishing pre-signed frames with the driver's ReadingPublisher, so publishing does
+not share this process's interpreter lock.
+
+The broker is a Mosquitto started for the run on a free loopback port with `max_queued_messages 0`:
+the system broker keeps its default of 1,000 queued frames per session and silently drops the rest
+when the oracle falls behind a fast publisher (oracles/drivers/mqtt.py), which would end the run short.
+
+Wall-clock times (time.time) are compared across processes on one machine; perf_counter is used
+within a process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ledger.signing import SignedReading
+
+Advance = Callable[[int], object]
+
+
+# ----------------------------------------------------------------------------------------------- broker
+
+@dataclass
+class BenchBroker:
+    process: subprocess.Popen
+    host: str
+    port: int
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_broker(work_dir: Path) -> BenchBroker:
+    """Mosquitto on a free loopback port, no persistence, no per-session queue limit."""
+    binary = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if os.path.exists("/usr/sbin/mosquitto") else None)
+    if binary is None:
+        raise RuntimeError("mosquitto is not installed (apt-get install mosquitto)")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    conf = work_dir / "mosquitto.conf"
+    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+                    "max_queued_messages 0\nmax_queued_bytes 0\nlog_dest none\n")
+    process = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"mosquitto exited with code {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return BenchBroker(process, "127.0.0.1", port)
+        except OSError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError("mosquitto did not start listening within 10 s")
+
+
+# -------------------------------------------------------------------------------------------- publisher
+
+def _publish_worker(host: str, port: int, institution: int, frames: list[tuple[str, bytes]], rate: float | None,
+                    go, out) -> None:
+    """Child process: connect, wait for `go`, publish every frame (paced at `rate`/s if given), wait for PUBACKs."""
+    from oracles.drivers.mqtt import BrokerAddress, ReadingPublisher
+
+    publisher = ReadingPublisher(institution, BrokerAddress(host, port), client_id=f"zcl-bench-pub-{os.getpid()}",
+                                 session_expiry=0)
+    publisher.connect(timeout=10)
+    signed = [(collector, SignedReading.from_bytes(frame)) for collector, frame in frames]
+    out.put(("ready", os.getpid()))
+    go.wait()
+    times: list[float] = []
+    now = time.time
+    start = time.perf_counter()
+    for i, (collector, reading) in enumerate(signed):
+        if rate is not None:
+            due = start + i / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+        times.append(now())
+        publisher.publish(collector, reading)
+        if len(publisher._pending) >= 5_000:  # keep the list of unacknowledged message infos short
+            publisher.flush(timeout=120)
+    publisher.flush(timeout=120)
+    acked = now()
+    cpu = os.times()
+    publisher.close()
+    out.put(("done", times, acked, cpu.user + cpu.system))
+
+
+class Publisher:
+    """A publisher process, connected and waiting; `go()` starts it, `result()` collects publish times."""
+
+    def __init__(self, broker: BenchBroker, institution: int, frames: list[tuple[str, bytes]], rate: float | None) -> None:
+        ctx = mp.get_context("spawn")
+        self._go = ctx.Event()
+        self._out = ctx.Queue()
+        self.process = ctx.Process(target=_publish_worker, daemon=True,
+                                   args=(broker.host, broker.port, institution, frames, rate, self._go, self._out))
+        self.process.start()
+        message = self._out.get(timeout=60)
+        if message[0] != "ready":
+            raise RuntimeError(f"publisher: unexpected {message[0]!r}")
+        self.pid = message[1]
+
+    def go(self) -> None:
+        self._go.set()
+
+    def result(self, timeout: float = 300) -> tuple[list[float], float, float]:
+        _, times, acked, cpu = self._out.get(timeout=timeout)
+        self.process.join(10)
+        return times, acked, cpu
+
+
+# ------------------------------------------------------------------------------------------- oracle run
+
+@dataclass
+class MqttRun:
+    readings: int
+    batch_size: int
+    window_seconds: float
+    publish_rate: float | None  # None: as fast as the publisher can
+    first_publish: float
+    last_publish: float
+    publisher_acked: float  # broker acknowledged the last frame to the publisher
+    last_anchor: float
+    anchors: int
+    latencies: list[float]  # per reading: anchor receipt time − publish time, seconds
+    oracle_seconds: dict[str, float]  # runner loop of this process: ingest, anchor, confirm, other
+    cpu_seconds: dict[str, float]  # per process over the run
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float:
+        return self.last_anchor - self.first_publish
+
+    @property
+    def readings_per_second(self) -> float:
+        return self.readings / self.seconds
+
+    def latency_percentile(self, q: float) -> float:
+        data = sorted(self.latencies)
+        return data[min(len(data) - 1, max(0, round(q / 100 * (len(data) - 1))))]
+
+
+def run_mqtt(broker: BenchBroker, contracts, institution_id: int, work_dir: Path, frames: list[tuple[str, bytes]],
+             batch_size: int, window_seconds: float, rate: float | None, label: str, anvil_pid: int | None,
+             advance: Advance | None = None, timeout: float = 240.0) -> MqttRun:
+    """Publish `frames` from a child process; the runner subscribes, spools, batches and anchors them all."""
+    import psutil
+
+    from oracles.drivers.mqtt import BrokerAddress, ReadingSubscriber
+    from oracles.runner import OracleRunner, RunPolicy
+    from scripts.bench.pipeline import build_oracle
+
+    node = build_oracle(contracts, institution_id, work_dir, batch_size)
+    for device_id in {SignedReading.from_bytes(f).payload[1:33] for _, f in frames}:
+        node.directory.lookup(device_id)  # registry cache warm, as in a running oracle
+
+    received: dict[bytes, float] = {}
+    original_anchor = node._anchor
+
+    def anchor_and_note(batch, readings, maybe_anchored):
+        result = original_anchor(batch, readings, maybe_anchored)
+        t = time.time()
+        for r in readings:
+            received[r.payload[1:41]] = t
+        if advance is not None:
+            advance(len(readings))
+        return result
+
+    node._anchor = anchor_and_note
+    seconds = {"ingest (decode, verify, checks, spool, PUBACK)": 0.0, "anchor (merkle, evidence, tx, receipt)": 0.0,
+               "confirm (chain reads)": 0.0}
+
+    def timed(owner, method: str, stage: str) -> None:
+        original = getattr(owner, method)
+
+        def wrapper(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                seconds[stage] += time.perf_counter() - t0
+        setattr(owner, method, wrapper)
+
+    subscriber = ReadingSubscriber(institution_id, BrokerAddress(broker.host, broker.port),
+                                   client_id=f"zcl-bench-oracle-{label}-{os.getpid()}", session_expiry=300)
+    subscriber.connect(timeout=10)
+    time.sleep(0.5)  # SUBACK: the subscription is in place before the first frame is published
+    runner = OracleRunner(node, [subscriber], RunPolicy(batch_size=batch_size, batch_window_seconds=window_seconds,
+                                                       idle_wait_seconds=0.05, confirmations=1))
+    timed(runner, "_ingest", "ingest (decode, verify, checks, spool, PUBACK)")
+    timed(node, "flush", "anchor (merkle, evidence, tx, receipt)")
+    timed(node, "confirm", "confirm (chain reads)")
+    publisher = Publisher(broker, institution_id, frames, rate)
+
+    procs = {"oracle (this process)": psutil.Process(), "publisher": psutil.Process(publisher.pid),
+             "mosquitto": psutil.Process(broker.process.pid)}
+    if anvil_pid is not None:
+        procs["anvil"] = psutil.Process(anvil_pid)
+    cpu_before = {name: sum(p.cpu_times()[:2]) for name, p in procs.items()}
+    runner.start()
+    errors: list[str] = []
+    loop_start = time.perf_counter()
+    publisher.go()
+    deadline = time.monotonic() + timeout
+    try:
+        while len(received) < len(frames):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{label}: {len(received):,} of {len(frames):,} readings anchored after {timeout:.0f} s")
+            report = runner.step()
+            if report.error:
+                errors.append(report.error)
+            if report.ingested.rejected:
+                raise RuntimeError(f"{label}: the oracle refused {len(report.ingested.rejected)} readings: "
+                                   f"{report.ingested.rejected_by_reason()}")
+        loop_seconds = time.perf_counter() - loop_start
+        cpu_after = {name: sum(p.cpu_times()[:2]) for name, p in procs.items() if name != "publisher"}
+        times, acked, publisher_cpu = publisher.result()
+    finally:
+        runner.request_stop()
+        subscriber.close()
+        node.spool.close()
+    cpu = {name: cpu_after[name] - cpu_before[name] for name in cpu_after}
+    cpu["publisher"] = publisher_cpu
+    keys = [SignedReading.from_bytes(f).payload[1:41] for _, f in frames]
+    latencies = [received[k] - t for k, t in zip(keys, times)]
+    seconds["waiting for frames, runner bookkeeping"] = loop_seconds - sum(seconds.values())
+    return MqttRun(len(frames), batch_size, window_seconds, rate, times[0], times[-1], acked, max(received.values()),
+                   len({v for v in received.values()}), latencies, seconds, cpu, errors)
+
+
+# -------------------------------------------------------------------------------- Ed25519, two processes
+
+def _verify_worker(items: list[tuple[bytes, bytes, bytes]], passes: int, barrier, out) -> None:
+    from nacl.signing import VerifyKey
+
+    keys: dict[bytes, VerifyKey] = {}
+    prepared = [(keys.setdefault(pk, VerifyKey(pk)), message, signature) for pk, message, signature in items]
+    barrier.wait()
+    start = time.perf_counter()
+    for _ in range(passes):
+        for key, message, signature in prepared:
+            key.verify(message, signature)
+    out.put((start, time.perf_counter()))
+
+
+def verify_limit(readings: list[SignedReading], public_keys: dict[bytes, bytes], processes: int = 2,
+                 passes: int = 3) -> dict[str, object]:
+    """PyNaCl VerifyKey.verify on `processes` processes at once, keys prepared: verifications per second."""
+    from ledger.signing import SIGNING_DOMAIN
+
+    items = [(public_keys[r.payload[1:33]], SIGNING_DOMAIN + r.payload, r.signature) for r in readings]
+    ctx = mp.get_context("spawn")
+    barrier, out = ctx.Barrier(processes), ctx.Queue()
+    workers = [ctx.Process(target=_verify_worker, args=(items[i::processes], passes, barrier, out), daemon=True)
+               for i in range(processes)]
+    for w in workers:
+        w.start()
+    spans = [out.get(timeout=300) for _ in workers]
+    for w in workers:
+        w.join(10)
+    seconds = max(e for _, e in spans) - min(s for s, _ in spans)
+    return {"processes": processes, "passes": passes, "verifications": passes * len(items), "seconds": seconds,
+            "readings_per_second": passes * len(items) / seconds,
+            "per_process_seconds": [e - s for s, e in spans]}

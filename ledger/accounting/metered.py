@@ -203,23 +203,30 @@ def _device_activity(device_id: bytes, activity: str, points: list[Point], start
     unit = chain[0].value.unit
     spacing = [b.timestamp - a.timestamp for a, b in zip(points, points[1:]) if b.timestamp > a.timestamp]
     usual = median(spacing) if spacing else 0
-    total, estimates, resets = Fraction(0), [], 0
+    # Whole intervals add their exact Decimal difference (fast, exact at the readings' scale); only an
+    # interval cut by a period boundary needs a Fraction for its pro-rated share.
+    whole, partial, estimates, resets = Decimal(0), Fraction(0), [], 0
     for a, b in zip(chain, chain[1:]):
-        delta = b.value.to_fraction() - a.value.to_fraction()
+        delta = b.value.value - a.value.value
         if delta < 0:  # the register restarted: what it shows now was counted from zero
-            delta, resets = b.value.to_fraction(), resets + 1
+            delta, resets = b.value.value, resets + 1
         lo, hi = max(a.timestamp, start), min(b.timestamp, end)
         if hi <= lo or b.timestamp == a.timestamp:
             continue
-        share = delta * Fraction(hi - lo, b.timestamp - a.timestamp)
-        total += share
         clipped = (lo, hi) != (a.timestamp, b.timestamp)
         gap = usual and (b.timestamp - a.timestamp) > GAP_FACTOR * usual
+        if clipped:
+            share = Fraction(delta) * Fraction(hi - lo, b.timestamp - a.timestamp)
+            partial += share
+        else:
+            whole += delta
+            share = Fraction(delta) if gap else None
         if clipped or gap:
             why = "gap" if gap else "period boundary"
             estimates.append(Estimate(device_id, lo, hi,
                                       f"linear interpolation between sequences {a.sequence} and {b.sequence} ({why})",
                                       _quantity(share, unit)))
+    total = Fraction(whole) + partial
     return DeviceActivity(device_id, activity, _quantity(total, unit), len(inside), tuple(estimates), resets)
 
 

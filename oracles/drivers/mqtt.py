@@ -219,9 +219,19 @@ class ReadingSubscriber(_Connection):
         self.stop = stop or threading.Event()
         self._inbox: queue.Queue[tuple[str, bytes, int]] = queue.Queue()
         self._unacked: dict[str, int] = {}  # label → packet id, for `spooled`
+        self.subscribed = threading.Event()
         self.client.on_message = self._on_message
+        self.client.on_subscribe = lambda *args: self.subscribed.set()
+
+    def connect(self, timeout: float) -> None:
+        """Connect and wait for the SUBACK: frames published before the broker has the subscription
+        would not be routed to this session (a race seen under load)."""
+        super().connect(timeout)
+        if not self.subscribed.wait(timeout):
+            raise MqttDriverError(f"the MQTT broker at {self.broker} did not confirm the subscription within {timeout} s")
 
     def on_connected(self) -> None:
+        self.subscribed.clear()
         self.client.subscribe([(f, QOS) for f in self.filters])  # idempotent when the session kept them
 
     def _on_message(self, client, userdata, message) -> None:

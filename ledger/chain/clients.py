@@ -95,6 +95,13 @@ class _Client:
     def _send(self, name: str, *args: object) -> TxReceipt:
         return self.chain.transact(getattr(self.contract.functions, name)(*args))
 
+    def _event_arg(self, receipt: TxReceipt, event: str, arg: str) -> object:
+        """Argument `arg` of this contract's first `event` in `receipt` (other contracts' logs ignored)."""
+        events = getattr(self.contract.events, event)().process_receipt(receipt, errors=DISCARD)
+        if not events:
+            raise ChainError(f"transaction succeeded without a {event} event")
+        return events[0]["args"][arg]
+
     def _logs(self, event: str, from_block: int, to_block: int | None, **filters: object) -> Iterator[dict]:
         """Event logs in block order, fetched in chunks so public nodes' range limits are respected."""
         last = self.chain.w3.eth.block_number if to_block is None else to_block
@@ -143,10 +150,7 @@ class OrganizationRegistryClient(_Client):
         return int(self._call("nodeCount"))
 
     def _created_node(self, receipt: TxReceipt) -> int:
-        events = self.contract.events.NodeCreated().process_receipt(receipt, errors=DISCARD)
-        if not events:
-            raise ChainError("transaction succeeded without a NodeCreated event")
-        return int(events[0]["args"]["nodeId"])
+        return int(self._event_arg(receipt, "NodeCreated", "nodeId"))
 
 
 class DeviceRegistryClient(_Client):
@@ -340,10 +344,7 @@ class AccountingLedgerClient(_Client):
         return out
 
     def _result_id(self, receipt: TxReceipt, event: str) -> int:
-        events = getattr(self.contract.events, event)().process_receipt(receipt, errors=DISCARD)
-        if not events:
-            raise ChainError(f"transaction succeeded without a {event} event")
-        return int(events[0]["args"]["resultId"])
+        return int(self._event_arg(receipt, event, "resultId"))
 
 
 def _anchored(log: dict) -> AnchoredBatch:

@@ -22,7 +22,19 @@ from enum import IntEnum
 
 import brownie
 import pytest
-from brownie import AccountingLedger, AttestationLedger, DeviceRegistry, OrganizationRegistry, accounts
+from brownie import (
+    AccountingLedger,
+    AttestationLedger,
+    CarbonCredit,
+    CertificationRegistry,
+    CreditMarket,
+    DeviceRegistry,
+    OrganizationRegistry,
+    ReentrantBuyer,
+    RetirementCertificate,
+    SettlementToken,
+    accounts,
+)
 from brownie.exceptions import VirtualMachineError, decode_typed_error, parse_errors_from_abi
 from eth_abi import encode
 from eth_utils import function_signature_to_4byte_selector
@@ -173,15 +185,26 @@ def authorized_oracle(devices, tree, institution_admin, oracle):
     return oracle
 
 
+_ERRORS: dict[str, dict] = {}
+
+
 def _error_abis() -> dict[str, dict]:
-    """Every custom error the contracts can revert with, by name."""
-    errors: dict[str, dict] = {}
-    for container in (OrganizationRegistry, DeviceRegistry, AttestationLedger, AccountingLedger):
-        parse_errors_from_abi(container.abi)  # brownie decodes only selectors it has seen
-        for item in container.abi:
-            if item["type"] == "error":
-                errors[item["name"]] = item
-    return errors
+    """Every custom error the contracts (foundation, accounting, credits) can revert with, by name.
+
+    One signature per name is asserted: two contracts declaring the same error differently would make
+    a name ambiguous.
+    """
+    if not _ERRORS:
+        for container in (OrganizationRegistry, DeviceRegistry, AttestationLedger, AccountingLedger, CarbonCredit,
+                          CertificationRegistry, RetirementCertificate, CreditMarket, SettlementToken, ReentrantBuyer):
+            parse_errors_from_abi(container.abi)  # brownie decodes only selectors it has seen
+            for item in container.abi:
+                if item["type"] != "error":
+                    continue
+                known = _ERRORS.setdefault(item["name"], item)
+                types = [[i["type"] for i in error["inputs"]] for error in (known, item)]
+                assert types[0] == types[1], f"two signatures for error {item['name']}"
+    return _ERRORS
 
 
 def encode_error(name: str, *args) -> str:

@@ -1,12 +1,12 @@
 """Fixtures for the credit contracts: CarbonCredit (+ its RetirementCertificate), CreditMarket and
 the settlement token, on top of conftest's organisation tree.
 
-Import the fixtures with `from credit_fixtures import *` in a test module, helpers by name. Three
-of conftest's fixtures are overridden for those modules only:
+Import the fixtures with `from credit_fixtures import *` in a test module, helpers by name. Two
+of conftest's fixtures are overridden for those modules only (conftest's `reverts_with` already
+knows every contract's custom errors):
 
 - `deployment` also builds the credit contracts, so conftest's `isolation` snapshots after them
   (see its docstring: a module fixture first built after that snapshot would be wiped);
-- `reverts_with` also knows the credit and certification contracts' custom errors;
 - `expect_event` compares struct and array fields too (serial ranges, batch ids), through `plain`.
 
 The catalogue every module starts from (ids in creation order):
@@ -19,33 +19,22 @@ The catalogue every module starts from (ids in creation order):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import IntEnum
 
 import pytest
 from brownie import (
-    AccountingLedger,
-    AttestationLedger,
     CarbonCredit,
-    CertificationRegistry,
     CreditMarket,
-    DeviceRegistry,
-    OrganizationRegistry,
-    ReentrantBuyer,
     RetirementCertificate,
     SettlementToken,
     accounts,
 )
-from brownie.exceptions import VirtualMachineError, decode_typed_error, parse_errors_from_abi
-from eth_abi import encode
-from eth_utils import function_signature_to_4byte_selector, keccak
+from eth_utils import keccak
 
 # What `from credit_fixtures import *` brings in: the fixtures (pytest finds them in the test
 # module's namespace). Helpers and constants are imported by name.
 __all__ = [
     "deployment",
-    "reverts_with",
     "expect_event",
     "verifier",
     "issuer",
@@ -222,71 +211,6 @@ def external_issued(credits, catalog, verifier, issuer, holder) -> int:
 
 
 # --- reverts --------------------------------------------------------------------------------
-
-_CONTAINERS = (
-    OrganizationRegistry,
-    DeviceRegistry,
-    AttestationLedger,
-    AccountingLedger,
-    CarbonCredit,
-    CertificationRegistry,
-    RetirementCertificate,
-    CreditMarket,
-    SettlementToken,
-    ReentrantBuyer,
-)
-_ERRORS: dict[str, dict] = {}
-
-
-def _error_abis() -> dict[str, dict]:
-    """Every custom error of the foundation, accounting and credit contracts, by name (one signature each)."""
-    if not _ERRORS:
-        for container in _CONTAINERS:
-            parse_errors_from_abi(container.abi)  # brownie decodes only selectors it has seen
-            for item in container.abi:
-                if item["type"] != "error":
-                    continue
-                known = _ERRORS.setdefault(item["name"], item)
-                types = [[i["type"] for i in error["inputs"]] for error in (known, item)]
-                assert types[0] == types[1], f"two signatures for error {item['name']}"
-    return _ERRORS
-
-
-def _encode_error(name: str, *args) -> str:
-    abi = _error_abis()[name]
-    types = [item["type"] for item in abi["inputs"]]  # enums are uint8 here
-    if len(types) != len(args):
-        raise TypeError(f"{name} takes {len(types)} arguments, got {len(args)}")
-    selector = function_signature_to_4byte_selector(f"{name}({','.join(types)})")
-    return "0x" + (selector + encode(types, [_abi_value(t, a) for t, a in zip(types, args)])).hex()
-
-
-def _abi_value(abi_type: str, value):
-    if abi_type == "address":
-        return str(value)
-    if abi_type.startswith("bytes") and isinstance(value, str):
-        return bytes.fromhex(value.removeprefix("0x"))
-    return int(value) if isinstance(value, IntEnum) else value
-
-
-@contextmanager
-def _reverts_with(name: str, *args) -> Iterator[None]:
-    """Assert that the block reverts with custom error `name` and exactly these arguments."""
-    expected = decode_typed_error(_encode_error(name, *args))
-    assert not expected.startswith("Unknown typed error"), expected
-    try:
-        yield
-    except VirtualMachineError as exc:
-        assert exc.revert_msg == expected, f"reverted with {exc.revert_msg!r}, expected {expected!r}"
-    else:
-        raise AssertionError(f"did not revert; expected {expected!r}")
-
-
-@pytest.fixture(scope="session")
-def reverts_with():
-    """Overrides conftest's with one that also decodes the credit contracts' errors."""
-    return _reverts_with
-
 
 def _assert_event(tx, name: str, /, **fields) -> None:
     """Exactly one `name` event in `tx`, with exactly these fields (compared as plain values)."""

@@ -8,9 +8,13 @@ export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 export SOLCX_BINARY_PATH ?= $(CURDIR)/.solcx
 PYTEST_ARGS ?=
 
-.PHONY: setup test test-contracts test-python demo bench clean
+.PHONY: setup chromium test test-contracts test-python demo bench clean
 
-setup: $(VENV)/.installed node_modules/.installed .solcx/.ready
+setup: $(VENV)/.installed node_modules/.installed .solcx/.ready chromium
+
+## Debian chromium for page tests and PDFs (installed when missing and root; otherwise those tests skip, saying why).
+chromium:
+	@bash scripts/toolchain/chromium.sh
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -23,11 +23,12 @@ def _tx(receipt: dict) -> str:
 
 
 @reports_errors
-def deploy() -> None:
+def deploy(settlement_token: str = typer.Option(
+        None, help="ERC-20 the credit market settles in; required off dev chains (which get a demo token).")) -> None:
     """Deploy the contracts with the configured key and record their addresses for this chain id."""
     settings = ctx.settings()
     chain = ctx.chain()
-    deployment = deploy_contracts(chain)
+    deployment = deploy_contracts(chain, settlement_token=settlement_token)
     path = settings.deployment_path(chain.chain_id)
     deployment.save(path)
     table = Table(title=f"Deployed on chain {chain.chain_id} from block {deployment.start_block}")

@@ -136,6 +136,7 @@ XIHUAMEN_MEASURES = Methodology(
 )
 
 _TRAVEL = (Scope.SCOPE_3, IsoCategory.TRANSPORTATION)
+TRAVEL_MODE_KEYS = tuple(key.removeprefix("travel.") for key in TRAVEL_MODES.keys())
 
 PUBLIC_INSTITUTION_INVENTORY = Methodology(
     id="public-institution-inventory", version="1",
@@ -153,8 +154,33 @@ PUBLIC_INSTITUTION_INVENTORY = Methodology(
         ActivityRule("diesel", "kg", "diesel.mass", Scope.SCOPE_1, IsoCategory.DIRECT),
         ActivityRule("water.supply", "m3", "water.supply", Scope.SCOPE_3, IsoCategory.PRODUCTS_USED),
         *(ActivityRule(f"travel.{mode}", "passenger-km", f"travel.{mode}", *_TRAVEL, ("gco2e_to_kgco2e",))
-          for mode in ("national_rail", "light_rail_tram", "metro", "bus", "coach", "taxi", "car_petrol_medium",
-                       "walk_cycle")),
+          for mode in TRAVEL_MODE_KEYS),
+    ),
+)
+
+# A zero-carbon meeting (seed: 零碳会议室建设, 会议碳中和). The room's electricity takes the same grid factor as
+# the institution's own inventory, so a kWh is counted alike in both (and conservatively: Sichuan's 0.103 is
+# the seed's figure for its reduction estimates, not for a claim that credits must cover). Paper is the seed's
+# 2.6 g per A4 sheet. `offset.green_travel` is NOT an emission: it is the seed's 人均绿色出行减碳量, 3.6 kg per
+# participant who travelled green, an avoided-emission estimate that reduces a meeting's reported net
+# (never below zero) but is not a credit; ledger/accounting/meeting.py applies it and says so.
+ZERO_CARBON_MEETING = Methodology(
+    id="zero-carbon-meeting", version="1",
+    title="A meeting's footprint: room energy in the booked slot, paper, participants' travel; green-behaviour offsets",
+    result_unit="kgCO2e",
+    rounding=Rounding(
+        emissions=RoundingRule(3), energy=RoundingRule(3), tonnes=RoundingRule(3),
+        money=RoundingRule(2), years=RoundingRule(2), intensity=RoundingRule(4),
+    ),
+    rules=(
+        ActivityRule("electricity.grid", "kWh", "electricity.grid.cn_national", *_PURCHASED_ELECTRICITY,
+                     ("tco2e_to_kgco2e", "mwh_to_kwh")),
+        ActivityRule("water.supply", "m3", "water.supply", *_GOODS_USED),
+        ActivityRule("natural_gas", "m3", "natural_gas.volume", Scope.SCOPE_1, IsoCategory.DIRECT),
+        ActivityRule("paper.a4", "sheet", "paper.a4", *_GOODS_USED, ("gco2e_to_kgco2e",)),
+        *(ActivityRule(f"travel.{mode}", "passenger-km", f"travel.{mode}", *_TRAVEL, ("gco2e_to_kgco2e",))
+          for mode in TRAVEL_MODE_KEYS),
+        ActivityRule("offset.green_travel", "person", "meeting.green_travel", *_TRAVEL),
     ),
 )
 
@@ -162,7 +188,7 @@ FACTOR_SETS: dict[tuple[str, str], FactorSet] = {
     (s.id, s.version): s for s in (XIHUAMEN_SEED, CN_GRID_2022, FUELS, TRAVEL_MODES, CN_PUBLIC_INSTITUTION_2022)
 }
 METHODOLOGIES: dict[tuple[str, str], Methodology] = {
-    (m.id, m.version): m for m in (XIHUAMEN_MEASURES, PUBLIC_INSTITUTION_INVENTORY)
+    (m.id, m.version): m for m in (XIHUAMEN_MEASURES, PUBLIC_INSTITUTION_INVENTORY, ZERO_CARBON_MEETING)
 }
 
 

@@ -17,7 +17,12 @@ from ledger.chain.toolchain import PROJECT_ROOT, SOLC_VERSION, activate_toolchai
 CONTRACTS_DIR = PROJECT_ROOT / "contracts"
 BUILD_DIR = PROJECT_ROOT / "build" / "zcl"
 ABI_DIR = Path(__file__).resolve().parent / "abi"
-DEPLOYABLE = ("OrganizationRegistry", "DeviceRegistry", "AttestationLedger", "AccountingLedger")
+CORE_CONTRACTS = ("OrganizationRegistry", "DeviceRegistry", "AttestationLedger", "AccountingLedger")
+# RetirementCertificate is deployed by CarbonCredit's constructor (its only minter); listed for its ABI.
+CREDIT_CONTRACTS = ("CarbonCredit", "RetirementCertificate", "CreditMarket", "CertificationRegistry")
+# Demo-chain stand-in for a settlement currency (contracts/test/); a real deployment names an existing ERC-20.
+DEMO_SETTLEMENT_TOKEN = "SettlementToken"
+DEPLOYABLE = CORE_CONTRACTS + CREDIT_CONTRACTS + (DEMO_SETTLEMENT_TOKEN,)
 SETTINGS = {
     "optimizer": {"enabled": True, "runs": 200},
     "evmVersion": "cancun",

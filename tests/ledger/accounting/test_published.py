@@ -20,6 +20,7 @@ PINNED_FACTOR_SETS = {
 PINNED_METHODOLOGIES = {
     ("xihuamen-measures", "1"): "98af62c71a2e8274ee69439275976ae8f0c146bb252402b8d5b68147dd9d2a9b",
     ("public-institution-inventory", "1"): "6f022b1f50a735aa39566d648ddacbe777d697debbf10a11966af30690575a53",
+    ("zero-carbon-meeting", "1"): "45a4264371038771747cdc94cd77d8715feeb8d5da041e2a06f763bc84dbe87d",
 }
 
 

@@ -46,6 +46,7 @@ bench: setup
 	$(BIN)/python -m scripts.bench.run
 	$(BIN)/python -m scripts.bench.oracles_run
 	$(BIN)/python -m scripts.bench.accounting_run $(ACCOUNTING_BENCH_ARGS)
+	$(BIN)/python -m scripts.bench.dashboard
 
 clean:
 	rm -rf build .zcl bench/results/*.json

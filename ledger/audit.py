@@ -4,12 +4,13 @@ For each submitted result: its report must be the evidence the chain names (CID 
 published methodology and factor set whose hashes are the ones on chain, cover the period on chain,
 list exactly the input batches the on-chain input root commits to (each anchored for the
 institution), and — recomputed from those batches only — give the same per-scope totals. The input
-batches' readings are re-verified (signatures, roots, CIDs) by ledger/verification.py. The first
-difference ends the audit, saying what differs.
+batches' readings are re-verified (signatures, roots, CIDs) by ledger/verification.py, the signatures
+in one worker process per usable core. The first difference ends the audit, saying what differs.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -21,7 +22,8 @@ from ledger.accounting.metered import UnverifiedEvidence, period_bounds
 from ledger.accounting.published import FACTOR_SETS, METHODOLOGIES, factor_set, methodology
 from ledger.accounting.report import build_report, bytes32_label, parse_report, report_period
 from ledger.chain.clients import LedgerContracts, SubmittedResult
-from ledger.chain.codes import ResultStatus
+from ledger.audit_credits import audit_credits
+from ledger.chain.codes import ResultKind, ResultStatus
 from ledger.evidence import EvidenceError, EvidenceStore
 from ledger.merkle import input_set_root
 from ledger.verification import verify_ledger
@@ -60,16 +62,22 @@ def audit_results(
     evidence: EvidenceStore,
     institution_id: int | None = None,
     on_result: Callable[[int], None] | None = None,
+    workers: int | None = None,
 ) -> AuditReport:
+    """Audit every submitted result (of one institution, or all); `workers` signature-checking processes
+    (default: one per usable core, none on a single core)."""
+    workers = default_workers() if workers is None else workers
     report = AuditReport()
     for submitted in contracts.accounting.submitted_results(institution_id=institution_id):
         record = contracts.accounting.result(submitted.result_id)
         if record.status == ResultStatus.REJECTED:
             report.results_skipped += 1
             continue
+        if record.kind == ResultKind.SAVINGS:  # re-derived with the credits they back: ledger/audit_credits.py
+            continue
         try:
             if submitted.institution_id not in report.institutions_verified:
-                _verify_readings(contracts, evidence, submitted.institution_id)
+                _verify_readings(contracts, evidence, submitted.institution_id, workers)
                 report.institutions_verified.append(submitted.institution_id)
             _audit_one(contracts, evidence, submitted, record)
         except _Differs as exc:
@@ -78,11 +86,18 @@ def audit_results(
         report.results_checked += 1
         if on_result is not None:
             on_result(submitted.result_id)
+    report.difference = audit_credits(contracts, evidence, institution_id, report.institutions_verified, workers)
     return report
 
 
-def _verify_readings(contracts: LedgerContracts, evidence: EvidenceStore, institution_id: int) -> None:
-    found = verify_ledger(contracts, evidence, institution_id)
+def default_workers() -> int:
+    """One signature worker per core this process may use; none (verify in-process) when that is one."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return cores if cores > 1 else 0
+
+
+def _verify_readings(contracts: LedgerContracts, evidence: EvidenceStore, institution_id: int, workers: int) -> None:
+    found = verify_ledger(contracts, evidence, institution_id, workers=workers)
     if not found.ok:
         raise _Differs("input readings do not verify", found.findings[0].describe())
 

@@ -12,7 +12,16 @@ try:
     def keccak256(data: bytes) -> bytes:
         return _keccak_256(data).digest()
 
+    keccak256_hasher = _keccak_256  # hasher(data).digest(): for loops that cannot afford a wrapper call per hash
+
 except ImportError:  # a platform without a safe-pysha3 build
     from eth_hash.auto import keccak as keccak256  # type: ignore[assignment]
 
-__all__ = ["keccak256"]
+    class keccak256_hasher:  # type: ignore[no-redef]
+        def __init__(self, data: bytes) -> None:
+            self._data = data
+
+        def digest(self) -> bytes:
+            return keccak256(self._data)
+
+__all__ = ["keccak256", "keccak256_hasher"]

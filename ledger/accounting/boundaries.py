@@ -4,6 +4,8 @@ A meter belongs to exactly one boundary, or is shared by several disjoint bounda
 floor area or occupancy. Allocation is exact: parts are whole multiples of the last decimal place and sum
 to the meter's total (largest remainder), so every boundary's total is exactly the sum of its parts and
 the institution's total is exactly the sum of its meters. Counting one meter twice is refused.
+`metered_boundary_totals` applies a tree to a period's metered activity (the devices' amounts from
+anchored readings).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from fractions import Fraction
 from math import floor
 
 from ledger.accounting.errors import AllocationError, InvalidBoundary, OverlappingBoundaries, UnassignedMeter, UnitMismatch
+from ledger.accounting.metered import PLACES, MeteredActivity
 from ledger.accounting.methodology import RoundingRule
 from ledger.accounting.quantities import EXACT, Quantity, quantity_sum, unit
 
@@ -193,6 +196,31 @@ class BoundaryTree:
             total[b] = rolled
         missing = tuple(sorted(m for m in self.placements if m not in meter_totals))
         return BoundaryTotals(own, total, allocations, missing)
+
+
+def meter_key(device_id: bytes) -> str:
+    """How a registered device is named among a tree's meters: its id as 0x-prefixed hex."""
+    return "0x" + device_id.hex()
+
+
+def metered_boundary_totals(tree: BoundaryTree, activity: MeteredActivity) -> BoundaryTotals:
+    """The boundaries' totals of a period's metered activity: each device's amount (from anchored readings)
+    goes to the boundary the tree places it in, a shared device's is allocated by area or occupancy at
+    the amounts' own PLACES decimals. Every boundary's total is then exactly the sum of its parts, and the
+    root's exactly `activity.totals`.
+
+    Devices are named by `meter_key`. A device the tree does not place raises UnassignedMeter; one placed
+    under another activity than it measured raises AllocationError; a placed meter without readings in
+    the period is listed in `missing_meters`, never read as zero.
+    """
+    amounts: dict[str, Quantity] = {}
+    for device in activity.devices:
+        key = meter_key(device.device_id)
+        placement = tree.placements.get(key)
+        if placement is not None and placement.activity != device.activity:
+            raise AllocationError(f"meter {key} measured {device.activity}, but is placed as {placement.activity}")
+        amounts[key] = device.amount
+    return tree.totals(amounts, PLACES)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,50 +6,39 @@ not vouch for. Cumulative meters are differenced; a period boundary that falls b
 is interpolated linearly, and so is a gap (an interval longer than GAP_FACTOR × the meter's usual
 interval). Every estimate is reported with its method, never filled silently; a counter reset counts
 the new register value from zero and is reported too.
+
+The readings arrive as integer columns (meter_series.py). Between two readings inside a period the
+differences telescope, so a meter's period costs a few passes over its columns in C; only the
+intervals at the period's ends, resets, gaps and repeated timestamps go through the one interval rule,
+`_interval`, which the reading-by-reading reference path (`_device_activity`) applies to every interval.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from itertools import islice
+from operator import le, sub
 from statistics import median
 
 from ledger.accounting.errors import NoActivityData
 from ledger.accounting.factors import Period
-from ledger.accounting.quantities import Quantity, reading_quantity
-from ledger.batch import decode_batch
-from ledger.chain.clients import AnchoredBatch, LedgerContracts
+from ledger.accounting.meter_series import (  # noqa: F401  (re-exported: where accounting's callers look)
+    ACTIVITY_OF, GENERATION, MeterSeries, Point, Series, UnverifiedEvidence, add_readings, checked_evidence, unit_of,
+)
+from ledger.accounting.quantities import Quantity
+from ledger.chain.clients import LedgerContracts
 from ledger.encoding import Quantity as Measured
-from ledger.evidence import EvidenceStore, compute_cid
+from ledger.evidence import EvidenceStore
 from ledger.merkle import input_set_root
 
 CHINA_STANDARD_TIME = timezone(timedelta(hours=8))
 GAP_FACTOR = 3
 PLACES = 3  # readings carry at most three decimals at the simulators' scale; results keep them
-ACTIVITY_OF = {  # what a cumulative quantity is, in the inventory methodology's words
-    Measured.ACTIVE_ENERGY_IMPORT: "electricity.grid",
-    Measured.WATER_VOLUME: "water.supply",
-    Measured.GAS_VOLUME: "natural_gas",
-}
-GENERATION = {Measured.ACTIVE_ENERGY_EXPORT: "electricity.generated"}
-
-
-class UnverifiedEvidence(ValueError):
-    """An anchored batch whose evidence does not re-derive its anchor: nothing may be computed from it."""
-
-    def __init__(self, root: bytes, reason: str) -> None:
-        super().__init__(f"batch 0x{root.hex()}: {reason}")
-        self.root = root
-
-
-@dataclass(frozen=True)
-class Point:
-    timestamp: int
-    sequence: int
-    value: Quantity
 
 
 @dataclass(frozen=True)
@@ -118,14 +107,14 @@ def collect_points(
     margin: int = 86_400,
     only_batches: frozenset[bytes] | None = None,
     devices: frozenset[bytes] | None = None,
-) -> tuple[dict[bytes, tuple[Measured, list[Point]]], tuple[bytes, ...]]:
+) -> tuple[dict[bytes, MeterSeries], tuple[bytes, ...]]:
     """Readings of the institution's anchored batches that can matter for [start, end) (plus a margin
     on each side for interpolation), grouped by device; and the roots of the batches they came from.
 
     `only_batches` restricts the input to a result's stated batch set (what an auditor recomputes
     from); `devices` restricts it to the meters inside a boundary.
     """
-    series: dict[bytes, tuple[Measured, list[Point]]] = {}
+    series: dict[bytes, MeterSeries] = {}
     roots: list[bytes] = []
     for batch in contracts.attestations.anchored_batches(institution_id=institution_id):
         if only_batches is not None:
@@ -134,36 +123,42 @@ def collect_points(
         elif batch.last_timestamp < start - margin or batch.first_timestamp >= end + margin:
             continue
         roots.append(batch.root)
-        for signed in _checked_readings(evidence, batch):
-            reading = signed.reading
-            if reading.quantity not in ACTIVITY_OF and reading.quantity not in GENERATION:
-                continue
-            if devices is not None and reading.device_id not in devices:
-                continue
-            kind, points = series.setdefault(reading.device_id, (reading.quantity, []))
-            points.append(Point(reading.timestamp, reading.sequence, reading_quantity(reading)))
+        add_readings(series, checked_evidence(evidence, batch), devices)
     return series, tuple(sorted(roots))
 
 
 def metered_activity(
     institution_id: int,
     period: Period,
-    series: dict[bytes, tuple[Measured, list[Point]]],
+    series: Series,
     batch_roots: Sequence[bytes],
     tz: timezone = CHINA_STANDARD_TIME,
 ) -> MeteredActivity:
     """Each device's consumption in `period`; raises NoActivityData when no meter covers it."""
-    start, end = period_bounds(period, tz)
-    devices = []
-    for device_id in sorted(series):
-        quantity, points = series[device_id]
-        activity = ACTIVITY_OF.get(quantity) or GENERATION[quantity]
-        result = _device_activity(device_id, activity, sorted(points, key=lambda p: p.sequence), start, end)
-        if result is not None:
-            devices.append(result)
+    devices = interval_activity(series, *period_bounds(period, tz))
     if not devices:
         raise NoActivityData(f"institution {institution_id}, period {period}: no anchored readings cover it")
-    return MeteredActivity(institution_id, period, tuple(sorted(batch_roots)), tuple(devices))
+    return MeteredActivity(institution_id, period, tuple(sorted(batch_roots)), devices)
+
+
+def interval_activity(series: Series | Mapping[bytes, tuple[Measured, list[Point]]], start: int,
+                      end: int) -> tuple[DeviceActivity, ...]:
+    """Each device's consumption in [start, end) unix seconds (any span, e.g. a booked meeting slot), with
+    boundaries and gaps interpolated and reported as in `metered_activity`; devices with fewer than two
+    readings around the span are left out. A device's readings may also be given as (quantity, Points)."""
+    devices = []
+    for device_id in sorted(series):
+        meter = series[device_id]
+        if isinstance(meter, MeterSeries):
+            activity = ACTIVITY_OF.get(meter.quantity) or GENERATION[meter.quantity]
+            result = _meter_activity(device_id, activity, meter, start, end)
+        else:
+            quantity, points = meter
+            activity = ACTIVITY_OF.get(quantity) or GENERATION[quantity]
+            result = _device_activity(device_id, activity, sorted(points, key=_by_sequence), start, end)
+        if result is not None:
+            devices.append(result)
+    return tuple(devices)
 
 
 def split_period(period: Period, granularity: str) -> list[Period]:
@@ -183,17 +178,12 @@ def split_period(period: Period, granularity: str) -> list[Period]:
     return parts
 
 
-def _checked_readings(evidence: EvidenceStore, batch: AnchoredBatch) -> Iterable:
-    data = evidence.cat(batch.evidence_cid)
-    if compute_cid(data, cid_version=1 if batch.evidence_cid.startswith("b") else 0) != batch.evidence_cid:
-        raise UnverifiedEvidence(batch.root, f"evidence does not hash to {batch.evidence_cid}")
-    parsed = decode_batch(data)
-    if parsed.institution_id != batch.institution_id or parsed.tree().root != batch.root:
-        raise UnverifiedEvidence(batch.root, "evidence does not give the anchored root")
-    return parsed.readings
+def _by_sequence(point: Point) -> int:
+    return point.sequence
 
 
 def _device_activity(device_id: bytes, activity: str, points: list[Point], start: int, end: int) -> DeviceActivity | None:
+    """The reference path: `points` sorted by sequence, one Decimal interval at a time."""
     inside = [p for p in points if start <= p.timestamp < end]
     before = next((p for p in reversed(points) if p.timestamp < start), None)
     after = next((p for p in points if p.timestamp >= end), None)
@@ -207,27 +197,98 @@ def _device_activity(device_id: bytes, activity: str, points: list[Point], start
     # interval cut by a period boundary needs a Fraction for its pro-rated share.
     whole, partial, estimates, resets = Decimal(0), Fraction(0), [], 0
     for a, b in zip(chain, chain[1:]):
-        delta = b.value.value - a.value.value
-        if delta < 0:  # the register restarted: what it shows now was counted from zero
-            delta, resets = b.value.value, resets + 1
-        lo, hi = max(a.timestamp, start), min(b.timestamp, end)
-        if hi <= lo or b.timestamp == a.timestamp:
-            continue
-        clipped = (lo, hi) != (a.timestamp, b.timestamp)
-        gap = usual and (b.timestamp - a.timestamp) > GAP_FACTOR * usual
-        if clipped:
-            share = Fraction(delta) * Fraction(hi - lo, b.timestamp - a.timestamp)
+        reset, amount, share, estimate = _interval(a.timestamp, a.sequence, a.value.value,
+                                                   b.timestamp, b.sequence, b.value.value, start, end, usual)
+        resets += reset
+        if amount is not None:
+            whole += amount
+        if share is not None:
             partial += share
-        else:
-            whole += delta
-            share = Fraction(delta) if gap else None
-        if clipped or gap:
-            why = "gap" if gap else "period boundary"
-            estimates.append(Estimate(device_id, lo, hi,
-                                      f"linear interpolation between sequences {a.sequence} and {b.sequence} ({why})",
-                                      _quantity(share, unit)))
+        if estimate is not None:
+            estimates.append(Estimate(device_id, *estimate[:3], _quantity(estimate[3], unit)))
     total = Fraction(whole) + partial
     return DeviceActivity(device_id, activity, _quantity(total, unit), len(inside), tuple(estimates), resets)
+
+
+def _interval(a_time: int, a_sequence: int, a_value, b_time: int, b_sequence: int, b_value, start: int, end: int,
+              usual) -> tuple[bool, object, Fraction | None, tuple[int, int, str, Fraction] | None]:
+    """What one interval between consecutive readings adds to [start, end): (counter reset?, an exact
+    whole difference or None, a pro-rated Fraction or None, the estimate to report or None).
+
+    The rule every path applies: a negative difference is a counter reset (the register restarted,
+    what it shows now was counted from zero); an interval cut by `start` or `end` counts pro rata and
+    is reported; so is one longer than GAP_FACTOR × the usual spacing (a gap, counted whole).
+    """
+    delta = b_value - a_value
+    reset = delta < 0
+    if reset:
+        delta = b_value
+    lo, hi = max(a_time, start), min(b_time, end)
+    if hi <= lo or b_time == a_time:
+        return reset, None, None, None
+    clipped = (lo, hi) != (a_time, b_time)
+    gap = usual and (b_time - a_time) > GAP_FACTOR * usual
+    if clipped:
+        whole, share = None, Fraction(delta) * Fraction(hi - lo, b_time - a_time)
+        estimated = share
+    else:
+        whole, share = delta, None
+        estimated = Fraction(delta) if gap else None
+    if not (clipped or gap):
+        return reset, whole, share, None
+    why = "gap" if gap else "period boundary"
+    return reset, whole, share, (lo, hi, f"linear interpolation between sequences {a_sequence} and {b_sequence} ({why})",
+                                 estimated)
+
+
+def _meter_activity(device_id: bytes, activity: str, meter: MeterSeries, start: int, end: int) -> DeviceActivity | None:
+    """`_device_activity` on integer columns, equal to it to the last digit.
+
+    Between consecutive readings that are both inside the span, with time moving forward, no reset and
+    no gap, the differences telescope: their sum is the last value minus the first. Only the other
+    intervals (the two at the span's ends, resets, gaps, repeated timestamps) go through `_interval`.
+    """
+    if meter.points is not None:
+        return _device_activity(device_id, activity, sorted(meter.points, key=_by_sequence), start, end)
+    sequences, times, values = meter.sequences, meter.timestamps, meter.values
+    n = len(sequences)
+    if not all(map(le, sequences, islice(sequences, 1, None))):  # collected out of order: sort (stably) by sequence
+        order = sorted(range(n), key=sequences.__getitem__)
+        sequences, times, values = ([column[i] for i in order] for column in (sequences, times, values))
+    steps = list(map(sub, islice(times, 1, None), times))
+    if steps and min(steps) < 0:  # time runs backwards somewhere: the reference path decides
+        return _device_activity(device_id, activity, sorted(meter.as_points(), key=_by_sequence), start, end)
+    lo, hi = bisect_left(times, start), bisect_left(times, end)
+    first, last = (lo - 1 if lo > 0 else lo), (hi if hi < n else hi - 1)
+    if last - first < 1:
+        return None
+    spacing = steps if not steps or min(steps) > 0 else [step for step in steps if step > 0]
+    usual = median(spacing) if spacing else 0
+    span_steps = steps[first:last]  # span_steps[j] is the interval from reading first + j to first + j + 1
+    deltas = list(map(sub, values[first + 1:last + 1], values[first:last]))
+    special = {0, len(deltas) - 1}
+    if min(deltas) < 0:
+        special.update(j for j, d in enumerate(deltas) if d < 0)
+    if min(span_steps) == 0:
+        special.update(j for j, step in enumerate(span_steps) if step == 0)
+    if usual and max(span_steps) > GAP_FACTOR * usual:
+        special.update(j for j, step in enumerate(span_steps) if step > GAP_FACTOR * usual)
+    unit, factor = unit_of(meter.unit), Fraction(10) ** meter.scale
+    whole = values[last] - values[first] - sum(deltas[j] for j in special)
+    partial, estimates, resets = Fraction(0), [], 0
+    for j in sorted(special):
+        a, b = first + j, first + j + 1
+        reset, amount, share, estimate = _interval(times[a], sequences[a], values[a], times[b], sequences[b], values[b],
+                                                   start, end, usual)
+        resets += reset
+        if amount is not None:
+            whole += amount
+        if share is not None:
+            partial += share
+        if estimate is not None:
+            estimates.append(Estimate(device_id, *estimate[:3], _quantity(estimate[3] * factor, unit)))
+    total = (Fraction(whole) + partial) * factor
+    return DeviceActivity(device_id, activity, _quantity(total, unit), hi - lo, tuple(estimates), resets)
 
 
 def _quantity(value: Fraction, unit) -> Quantity:

@@ -28,9 +28,10 @@ BROWNIE_NETWORKS: dict[str, dict[str, str]] = {
         "gas_limit": "30000000",
     },
 }
-# A second, identical network on another port, so two contract suites can run side by side
+# More identical networks on other ports, so several contract suites can run side by side
 # (brownie silently attaches to whatever already listens on a network's port).
 BROWNIE_NETWORKS["zcl-anvil-test-2"] = {**BROWNIE_NETWORKS["zcl-anvil-test"], "port": "18546"}
+BROWNIE_NETWORKS["zcl-anvil-test-3"] = {**BROWNIE_NETWORKS["zcl-anvil-test"], "port": "18547"}
 
 
 def solcx_install_folder() -> Path:

@@ -22,12 +22,12 @@ from time import perf_counter, process_time
 import ledger.audit as audit_module
 from ledger.accounting.engine import AccountingResult, account
 from ledger.accounting.metered import (
-    ACTIVITY_OF, GENERATION, MeteredActivity, Point, collect_points, metered_activity, period_bounds,
+    ACTIVITY_OF, GENERATION, MeteredActivity, Point, add_readings, collect_points, metered_activity, period_bounds,
 )
 from ledger.accounting.published import CN_PUBLIC_INSTITUTION_2022, PUBLIC_INSTITUTION_INVENTORY
 from ledger.accounting.quantities import reading_quantity
 from ledger.audit import AuditReport, audit_results
-from ledger.batch import decode_batch
+from ledger.batch import decode_batch, evidence_readings, evidence_root, forget_evidence_roots
 from ledger.chain.clients import LedgerContracts
 from ledger.evidence import EvidenceStore, compute_cid
 from ledger.verification import VerificationReport
@@ -60,8 +60,16 @@ class AccountingPass:
         return self.rss_peak_bytes - self.rss_before_bytes
 
 
-def timed_accounting(contracts: LedgerContracts, evidence: EvidenceStore, institution_id: int) -> AccountingPass:
-    """collect_points + metered_activity + account for the year, as build_report runs them."""
+def timed_accounting(contracts: LedgerContracts, evidence: EvidenceStore, institution_id: int,
+                     cold: bool = True) -> AccountingPass:
+    """collect_points + metered_activity + account for the year, as build_report runs them.
+
+    Cold: every batch's Merkle root is recomputed (the process's cache of verified roots is emptied
+    first), as for a first accounting; warm: the roots verified by an earlier pass are reused (CIDs are
+    still recomputed), as for the monthly reports after the year's, or `zcl audit` after its checks.
+    """
+    if cold:
+        forget_evidence_roots()
     gc.collect()
     before, method = _reset_peak()
     cpu = process_time()
@@ -74,7 +82,7 @@ def timed_accounting(contracts: LedgerContracts, evidence: EvidenceStore, instit
     t3 = perf_counter()
     cpu = process_time() - cpu
     peak = _peak_rss(method)
-    points = sum(len(p) for _, p in series.values())
+    points = sum(len(m) for m in series.values())
     devices = len(series)
     del series
     gc.collect()
@@ -84,8 +92,9 @@ def timed_accounting(contracts: LedgerContracts, evidence: EvidenceStore, instit
 def stage_breakdown(contracts: LedgerContracts, evidence: EvidenceStore, institution_id: int) -> list[dict]:
     """The steps of collect_points run one at a time over every batch, then metered_activity and account.
 
-    Each step is timed on its own (the same calls collect_points makes, in the same order), so the
-    steps add up to about the timed pass; the remainder is reported as such.
+    Each step is timed on its own (the same calls collect_points and checked_evidence make, in the same
+    order), so the steps add up to about the timed pass. The Merkle step runs cold: this process's
+    cache of verified roots is emptied first.
     """
     clock: dict[str, float] = {}
 
@@ -95,6 +104,7 @@ def stage_breakdown(contracts: LedgerContracts, evidence: EvidenceStore, institu
         clock[stage] = clock.get(stage, 0.0) + perf_counter() - t
         return out
 
+    forget_evidence_roots()
     batches = timed("chain: BatchAnchored events", lambda: contracts.attestations.anchored_batches(
         institution_id=institution_id))
     series: dict = {}
@@ -102,28 +112,64 @@ def stage_breakdown(contracts: LedgerContracts, evidence: EvidenceStore, institu
         data = timed("evidence read (LocalEvidenceStore.cat)", lambda: evidence.cat(batch.evidence_cid))
         timed("CID recompute (UnixFS sha256)", lambda: compute_cid(
             data, cid_version=1 if batch.evidence_cid.startswith("b") else 0))
-        parsed = timed("batch decode (decode_batch)", lambda: decode_batch(data))
-        timed("Merkle root recompute (keccak leaves + tree)", lambda: parsed.tree().root)
-        readings = timed("reading decode (SignedReading.reading)", lambda: [s.reading for s in parsed.readings])
-
-        def points() -> None:
-            for reading in readings:
-                if reading.quantity not in ACTIVITY_OF and reading.quantity not in GENERATION:
-                    continue
-                kind, pts = series.setdefault(reading.device_id, (reading.quantity, []))
-                pts.append(Point(reading.timestamp, reading.sequence, reading_quantity(reading)))
-
-        timed("points (reading_quantity → Decimal Quantity, Point)", points)
+        timed("Merkle root recompute (evidence_root: keccak leaves + tree)", lambda: evidence_root(data))
+        columns = timed("reading decode (evidence_readings: one struct call per batch)",
+                        lambda: evidence_readings(data)[1])
+        timed("group into meter series (add_readings: runs → int arrays)", lambda: add_readings(series, columns))
     roots = tuple(sorted(b.root for b in batches))  # type: ignore[union-attr]
-    activity = timed("metered_activity (sort, Fraction differencing, Decimal rounding)",
+    activity = timed("metered_activity (telescoped integer differences; Fractions at the ends)",
                      lambda: metered_activity(institution_id, YEAR, series, roots))
     timed("account (factors, Decimal)", lambda: account(activity.emission_activities, METHODOLOGY, FACTORS, YEAR))
     return [{"stage": stage, "seconds": seconds} for stage, seconds in clock.items()]
 
 
+def original_path_baseline(contracts: LedgerContracts, evidence: EvidenceStore, institution_id: int,
+                           batch_roots: frozenset[bytes]) -> dict:
+    """The reading-by-reading path accounting used before the columnar one (commit 31f82a7: decode_batch,
+    a SignedReading, Reading, Decimal Quantity and Point per reading, then Decimal differencing), run on
+    `batch_roots` beside the current path on the same batches: the ratio of the two on one machine at
+    one moment, which a noisy shared machine cannot give between runs."""
+    roots = tuple(sorted(batch_roots))
+    gc.collect()
+    t = perf_counter()
+    series: dict = {}
+    for batch in contracts.attestations.anchored_batches(institution_id=institution_id):
+        if batch.root not in batch_roots:
+            continue
+        data = evidence.cat(batch.evidence_cid)
+        if compute_cid(data, cid_version=1 if batch.evidence_cid.startswith("b") else 0) != batch.evidence_cid:
+            raise RuntimeError("evidence does not hash to its CID")
+        parsed = decode_batch(data)
+        if parsed.tree().root != batch.root:
+            raise RuntimeError("evidence does not give its root")
+        for signed in parsed.readings:
+            reading = signed.reading
+            if reading.quantity not in ACTIVITY_OF and reading.quantity not in GENERATION:
+                continue
+            kind, points = series.setdefault(reading.device_id, (reading.quantity, []))
+            points.append(Point(reading.timestamp, reading.sequence, reading_quantity(reading)))
+    original = metered_activity(institution_id, YEAR, series, roots)
+    original_seconds = perf_counter() - t
+    readings = sum(len(p) for _, p in series.values())
+    del series
+    gc.collect()
+    forget_evidence_roots()
+    t = perf_counter()
+    now_series, now_roots = collect_points(contracts, evidence, institution_id, *period_bounds(YEAR),
+                                           only_batches=batch_roots)
+    current = metered_activity(institution_id, YEAR, now_series, now_roots)
+    current_seconds = perf_counter() - t
+    if current != original:
+        raise RuntimeError("the columnar path and the original path disagree on the baseline batches")
+    return {"batches": len(batch_roots), "readings": readings, "original_seconds": original_seconds,
+            "current_seconds": current_seconds, "speedup": original_seconds / current_seconds,
+            "identical_results": True}
+
+
 def profile_accounting(contracts: LedgerContracts, evidence: EvidenceStore, institution_id: int,
                        batch_roots: frozenset[bytes], top: int = 25) -> dict:
     """cProfile of the pass restricted to `batch_roots` (a subset, since cProfile slows it several times)."""
+    forget_evidence_roots()
     profiler = cProfile.Profile()
     t = perf_counter()
     profiler.enable()
@@ -141,7 +187,7 @@ def profile_accounting(contracts: LedgerContracts, evidence: EvidenceStore, inst
     total = sum(r["tottime"] for r in rows)
     for r in rows:
         r["share_of_profiled"] = r["tottime"] / total if total else 0.0
-    return {"batches": len(batch_roots), "readings": sum(len(p) for _, p in series.values()),
+    return {"batches": len(batch_roots), "readings": sum(len(m) for m in series.values()),
             "profiled_seconds": seconds, "top_by_own_time": rows[:top]}
 
 
@@ -154,8 +200,12 @@ class AuditTiming:
     report: AuditReport
 
 
-def timed_audit(contracts: LedgerContracts, evidence: EvidenceStore, institution_id: int) -> AuditTiming:
-    """audit_results (what `zcl audit` runs), with verify_ledger's share timed by wrapping its name in ledger.audit."""
+def timed_audit(contracts: LedgerContracts, evidence: EvidenceStore, institution_id: int,
+                workers: int | None = None) -> AuditTiming:
+    """audit_results (what `zcl audit` runs), with verify_ledger's share timed by wrapping its name in ledger.audit.
+
+    `workers` signature processes (default: audit_results's, one per core this process may use); the CPU
+    seconds are this process's only."""
     original = audit_module.verify_ledger
     seen: dict[str, object] = {"seconds": 0.0, "report": None}
 
@@ -168,10 +218,11 @@ def timed_audit(contracts: LedgerContracts, evidence: EvidenceStore, institution
 
     audit_module.verify_ledger = wrapped
     try:
+        forget_evidence_roots()  # cold: the accounting passes before must not spare the audit any Merkle tree
         gc.collect()
         cpu = process_time()
         t = perf_counter()
-        report = audit_results(contracts, evidence, institution_id)
+        report = audit_results(contracts, evidence, institution_id, workers=workers)
         seconds = perf_counter() - t
         cpu = process_time() - cpu
     finally:

@@ -9,8 +9,10 @@ fresh anvil by an authorised oracle account. Then, with this process pinned to o
 to the others:
 
 1. collect_points + metered_activity + account for the year (what build_report runs), timed, with
-   the peak resident-memory growth; then each step of it timed on its own, and a cProfile of a
-   tenth of the batches, to show where the time goes;
+   the peak resident-memory growth: cold (every batch's Merkle root recomputed) and warm (roots
+   verified by the cold pass reused, CIDs still recomputed); then each step of it timed on its own, a
+   cProfile of a tenth of the batches, and the original reading-by-reading path beside the current
+   one on a twentieth of the batches (their ratio, measured in the same run, with equal results);
 2. the year's result is submitted (build_report's PeriodReport → result_input → submit), verified by
    a verifier of the region, and audit_results (`zcl audit`) is timed, with verify_ledger's share
    (every signature re-verified) and the single-core Ed25519 ceiling measured in the same run.
@@ -35,10 +37,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from ledger.accounting.report import PeriodReport
+from ledger.audit import default_workers
 from ledger.batch import decode_batch
 from ledger.chain.clients import LedgerContracts
 from scripts.bench.accounting_data import FULL_METERS, YEAR, YearSpec, build_year, year_meters
-from scripts.bench.accounting_measure import profile_accounting, stage_breakdown, timed_accounting, timed_audit
+from scripts.bench.accounting_measure import (
+    original_path_baseline, profile_accounting, stage_breakdown, timed_accounting, timed_audit,
+)
 from scripts.bench.machine import load_average, machine_info, pin_process
 from scripts.bench.pipeline import measure_verify_ceiling
 from scripts.bench.report import write_results
@@ -60,8 +65,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--verify-rounds", type=int, default=3, help="passes of the Ed25519 ceiling (median)")
     parser.add_argument("--profile-fraction", type=float, default=0.1,
                         help="share of the batches profiled with cProfile (0 to skip)")
+    parser.add_argument("--baseline-fraction", type=float, default=0.05,
+                        help="share of the batches run through the original path too, for the ratio (0 to skip)")
     parser.add_argument("--no-breakdown", action="store_true", help="skip the step-by-step timing")
     parser.add_argument("--no-audit", action="store_true", help="skip the submission and the audit")
+    parser.add_argument("--audit-workers", type=int, default=None,
+                        help="signature processes in the audit (default: one per core, as zcl audit)")
     parser.add_argument("--no-pin", action="store_true", help="leave core placement to the OS")
     return parser.parse_args(argv)
 
@@ -122,13 +131,27 @@ def main(argv: list[str] | None = None) -> int:
             phases["anchor"] = anchor_seconds
             contracts = testbed.admin
 
-            done = step("timed: collect_points + metered_activity + account (one core)", 1)
+            done = step("timed: collect_points + metered_activity + account (one core), cold then warm", 2)
             t = time.monotonic()
             acc = timed_accounting(contracts, store, inst)
             done()
-            if acc.points != spec.readings:
-                raise RuntimeError(f"accounted {acc.points:,} readings of {spec.readings:,}")
+            warm = timed_accounting(contracts, store, inst, cold=False)
+            done()
+            if acc.points != spec.readings or warm.points != spec.readings:
+                raise RuntimeError(f"accounted {acc.points:,} / {warm.points:,} readings of {spec.readings:,}")
+            if warm.activity != acc.activity:
+                raise RuntimeError("the warm pass differs from the cold one")
             phases["timed_accounting"] = time.monotonic() - t
+
+            baseline = None
+            if args.baseline_fraction > 0:
+                count = max(1, math.ceil(len(batches) * args.baseline_fraction))
+                done = step(f"baseline: the original path and the current one on {count} batches", 1)
+                t = time.monotonic()
+                baseline = original_path_baseline(contracts, store, inst, frozenset(b.root for b in batches[:count]))
+                gc.collect()
+                done()
+                phases["baseline"] = time.monotonic() - t
 
             breakdown = None
             if not args.no_breakdown:
@@ -181,7 +204,9 @@ def main(argv: list[str] | None = None) -> int:
                 phases["submit_and_verify"] = time.monotonic() - t
                 done = step(f"timed: audit_results (zcl audit), {spec.readings:,} signatures re-verified", 1)
                 t = time.monotonic()
-                audit = timed_audit(contracts, store, inst)
+                if oracle_cores:  # the audit uses every core: signature workers inherit this process's placement
+                    pin_process(os.getpid(), oracle_cores | anvil_cores)
+                audit = timed_audit(contracts, store, inst, workers=args.audit_workers)
                 done()
                 phases["audit"] = time.monotonic() - t
                 if not audit.report.ok or audit.report.results_checked != 1:
@@ -209,19 +234,22 @@ def main(argv: list[str] | None = None) -> int:
         "load_average_end": load_average(),
         "measuring_cores": sorted(oracle_cores) if oracle_cores else "unpinned",
         "anvil_cores": sorted(anvil_cores) if anvil_cores else "unpinned",
+        "audit_cores": "every core (signature workers and the auditing process unpinned; anvil stays on its cores)",
+        "audit_workers": args.audit_workers if args.audit_workers is not None else default_workers(),
         "evidence_store": "LocalEvidenceStore in bench/.cache (files likely in the OS page cache: built or read "
                           "moments before)",
         "chain": "anvil, automine, fresh state",
     }
     document = _document(args.name, started, time.monotonic() - clock_start, machine, setup, acc, breakdown, profile,
-                         ceiling, audit, submission)
+                         ceiling, audit, submission, warm, baseline)
     _render(console, document)
     path = write_results(document, started)
     console.print(f"results written to {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
     return 0
 
 
-def _document(name, started, duration, machine, setup, acc, breakdown, profile, ceiling, audit, submission) -> dict:
+def _document(name, started, duration, machine, setup, acc, breakdown, profile, ceiling, audit, submission, warm,
+              baseline) -> dict:
     n = setup["readings"]
     accounting = {
         "readings": acc.points,
@@ -240,7 +268,12 @@ def _document(name, started, duration, machine, setup, acc, breakdown, profile, 
         "totals": {k: str(v) for k, v in acc.activity.totals.items()},
         "total_kgco2e": str(acc.result.total.value),
         "estimates": len(acc.activity.estimates),
+        "warm": {"seconds": warm.seconds, "cpu_seconds": warm.cpu_seconds, "collect_points_seconds": warm.collect_seconds,
+                 "metered_activity_seconds": warm.metered_seconds, "peak_memory_delta_bytes": warm.memory_delta_bytes,
+                 "note": "Merkle roots verified by the cold pass reused (CIDs recomputed)"},
     }
+    if baseline is not None:
+        accounting["baseline_original_path"] = baseline
     if breakdown is not None:
         total = sum(s["seconds"] for s in breakdown)
         for s in breakdown:
@@ -289,6 +322,10 @@ def _document(name, started, duration, machine, setup, acc, breakdown, profile, 
             "verify_ledger_over_pynacl_ceiling": (v.signatures_checked / audit.verify_ledger_seconds
                                                   / ceiling.pynacl_per_second if v else None),
             "audit_over_time_at_pynacl_ceiling": audit.seconds / ceiling_doc["year_at_pynacl_ceiling_seconds"],
+            "workers": setup["audit_workers"],
+            "single_core_verify_per_second_same_run": ceiling.pynacl_per_second,
+            "bound_seconds_signatures_alone_at_workers": (ceiling_doc["year_at_pynacl_ceiling_seconds"]
+                                                          / max(1, setup["audit_workers"])),
             "results_checked": audit.report.results_checked,
             "ok": audit.report.ok,
         }
@@ -304,11 +341,20 @@ def _render(console: Console, doc: dict) -> None:
     for column, justify in (("measure", "left"), ("value", "right"), ("target / note", "left")):
         table.add_column(column, justify=justify)
     target = t["accounting_seconds"]
+    n_readings = s["readings"]
     table.add_row("collect_points + metered_activity + account", f"{a['seconds']:.2f} s",
                   f"{target['target']} s: {_met(target['met'])}; {a['readings_per_second']:,.0f} readings/s")
     table.add_row("  collect_points (events, evidence, CID, Merkle, decode)", f"{a['collect_points_seconds']:.2f} s", "")
     table.add_row("  metered_activity", f"{a['metered_activity_seconds']:.2f} s", "")
     table.add_row("  account", f"{a['account_seconds']:.3f} s", "")
+    table.add_row("same, warm (roots verified by the cold pass reused)", f"{a['warm']['seconds']:.2f} s",
+                  f"{n_readings / a['warm']['seconds']:,.0f} readings/s; "
+                  f"+{a['warm']['peak_memory_delta_bytes'] / 2**20:,.0f} MiB peak")
+    if "baseline_original_path" in a:
+        bl = a["baseline_original_path"]
+        table.add_row(f"original path vs current, {bl['batches']} batches ({bl['readings']:,} readings)",
+                      f"{bl['speedup']:.1f}×", f"{bl['original_seconds']:.2f} s vs {bl['current_seconds']:.2f} s "
+                      f"in this run; equal results")
     mem = t["accounting_memory_bytes"]
     table.add_row("peak resident memory growth", f"{a['peak_memory_delta_bytes'] / 2**20:,.0f} MiB",
                   f"{mem['target']}: {_met(mem['met'])}; {a['peak_method']}")
@@ -324,6 +370,10 @@ def _render(console: Console, doc: dict) -> None:
                       f"{au['signatures_per_second_in_verify_ledger']:,.0f} signatures/s = "
                       f"{au['verify_ledger_over_pynacl_ceiling']:.2f} of the ceiling")
         table.add_row("  recompute from the named batches, chain checks", f"{au['recompute_and_checks_seconds']:.1f} s", "")
+        table.add_row(f"  bound: signatures alone on {max(1, au['workers'])} core(s) at the one-core rate",
+                      f"{au['bound_seconds_signatures_alone_at_workers']:.1f} s",
+                      f"{au['single_core_verify_per_second_same_run']:,.0f} verifies/s on one core, this run; "
+                      f"audit ÷ bound = {au['seconds'] / au['bound_seconds_signatures_alone_at_workers']:.2f}")
     console.print(table)
     if "breakdown" in a:
         b = Table(title="Where the accounting time goes (each step run on its own, all batches)")

@@ -12,6 +12,7 @@ from ledger.accounting.engine import account
 from ledger.accounting.errors import NoActivityData
 from ledger.accounting.factors import Period
 from ledger.accounting.metered import (
+    MeterSeries,
     UnverifiedEvidence,
     collect_points,
     metered_activity,
@@ -120,8 +121,15 @@ def test_days_add_up_to_the_month_and_order_does_not_matter(contracts, tree, nod
     whole = metered_activity(tree.institution, month, series, roots).totals["electricity.grid"]
     days = [metered_activity(tree.institution, d, series, roots).totals["electricity.grid"] for d in split_period(month, "day")]
     assert whole == Quantity("720.000", "kWh") and sum(d.value for d in days) == whole.value
-    shuffled = {k: (q, random.Random(7).sample(points, len(points))) for k, (q, points) in series.items()}
+    rng = random.Random(7)
+    shuffled = {k: (m.quantity, rng.sample(m.as_points(), len(m))) for k, m in series.items()}
     assert metered_activity(tree.institution, month, shuffled, roots[::-1]) == metered_activity(tree.institution, month, series, roots)
+    columns = {}
+    for k, m in series.items():
+        order = rng.sample(range(len(m)), len(m))
+        columns[k] = MeterSeries(m.quantity, m.unit, m.scale)
+        columns[k].extend(*([column[i] for i in order] for column in (m.sequences, m.timestamps, m.values)), m.unit, m.scale)
+    assert metered_activity(tree.institution, month, columns, roots) == metered_activity(tree.institution, month, series, roots)
 
 
 def test_metered_activity_feeds_the_accounting_engine(contracts, tree, node, anchor, kwh_meter) -> None:

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 from ledger.chain.clients import DeviceStatus
 from ledger.device_keys import key_index_for_sequence
-from ledger.encoding import EncodingError, Reading, decode_reading
+from ledger.encoding import PAYLOAD_LENGTH, SIGNATURE_LENGTH, EncodingError, Reading, decode_reading
 from ledger.signing import SignedReading, verify_signature
-from oracles.directory import DeviceDirectory, DeviceView
+from oracles.directory import DeviceDirectory, DeviceView, DirectoryUnavailable
 from oracles.plausibility import PlausibilityCheck, PlausibilityFlag
 from oracles.profiles import DeviceProfiles
 from oracles.rejects import ReadingRejected, RejectReason
@@ -55,10 +55,13 @@ class ReadingGate:
         self.plausibility = PlausibilityCheck(spool, profiles)
         self._latest: dict[bytes, tuple[int, int]] = {}  # device → (highest accepted sequence, its timestamp)
 
-    def check(self, signed: SignedReading) -> CheckedReading:
+    def check(self, signed: SignedReading, verified_key: bytes | None = None) -> CheckedReading:
         """The checked reading when every check passes; ReadingRejected naming the first that fails.
 
-        DirectoryUnavailable (not a rejection) when the registry cannot be reached for a device never seen.
+        `verified_key`: a public key this exact frame is already known to verify against (the
+        signature pool's verdict); when it is the key the registry names for the sequence, the
+        signature is not checked again. DirectoryUnavailable (not a rejection) when the registry
+        cannot be reached for a device never seen.
         """
         try:
             reading = decode_reading(signed.payload)
@@ -82,7 +85,7 @@ class ReadingGate:
             raise reject(RejectReason.DEVICE_RETIRED, "device is retired")
         if int(reading.unit) != device.unit:
             raise reject(RejectReason.UNIT_MISMATCH, f"reading unit {reading.unit.name} ({int(reading.unit)}), device registered with unit code {device.unit}")
-        self._check_signature(signed, view, reject)
+        self._check_signature(signed, view, reject, verified_key)
         self._check_sequence_and_time(reading, reject)
         judged = self.plausibility.judge(reading)
         return CheckedReading(reading, judged.previous, judged.flag)
@@ -98,11 +101,28 @@ class ReadingGate:
         self._latest.clear()
         self.plausibility.forget()
 
-    def _check_signature(self, signed: SignedReading, view: DeviceView, reject: Callable[..., ReadingRejected]) -> None:
+    def signing_key(self, signed: SignedReading) -> bytes | None:
+        """The public key the registry names for this reading's sequence, if the device's view is at
+        hand and covers it; None otherwise (the full check then finds the reason). Never raises."""
+        if len(signed.payload) != PAYLOAD_LENGTH or len(signed.signature) != SIGNATURE_LENGTH:
+            return None
+        try:
+            view = self.directory.lookup(signed.payload[1:33])
+        except DirectoryUnavailable:
+            return None
+        if view is None:
+            return None
+        index = _key_index(view, int.from_bytes(signed.payload[33:41], "big"))
+        return None if index is None else view.keys[index].public_key
+
+    def _check_signature(self, signed: SignedReading, view: DeviceView, reject: Callable[..., ReadingRejected],
+                         verified_key: bytes | None = None) -> None:
         seq = int.from_bytes(signed.payload[33:41], "big")
-        index = key_index_for_sequence(view.keys, seq)
+        index = _key_index(view, seq)
         if index is None:
             raise reject(RejectReason.NO_KEY_FOR_SEQUENCE, "no registered key covers this sequence")
+        if verified_key is not None and verified_key == view.keys[index].public_key:
+            return
         if verify_signature(signed, view.verify_keys[index]):
             return
         for other, key in enumerate(view.verify_keys):
@@ -133,3 +153,11 @@ class ReadingGate:
             raise reject(RejectReason.TIMESTAMP_BACKWARDS, f"timestamp {reading.timestamp} is earlier than a lower sequence's {below}")
         if above is not None and reading.timestamp > above:
             raise reject(RejectReason.TIMESTAMP_BACKWARDS, f"timestamp {reading.timestamp} is later than a higher sequence's {above}")
+
+
+def _key_index(view: DeviceView, sequence: int) -> int | None:
+    """key_index_for_sequence, without the search for a device that never rotated its key (almost all)."""
+    keys = view.keys
+    if len(keys) == 1:
+        return 0 if sequence >= keys[0].valid_from_sequence else None
+    return key_index_for_sequence(keys, sequence)

@@ -11,8 +11,9 @@ removed is prepared again and re-sent (`confirm`).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 
 from ledger.batch import EvidenceBatch, canonical_order
 from ledger.chain.clients import LedgerContracts
@@ -24,10 +25,12 @@ from oracles.directory import DeviceDirectory, DirectoryUnavailable
 from oracles.gate import ReadingGate
 from oracles.profiles import DeviceProfiles
 from oracles.rejects import ReadingRejected, RejectsLog
+from oracles.signature_pool import SignaturePool
 from oracles.spool import PendingReadings, Spool, SpooledBatch
 
 DEFAULT_BATCH_SIZE = 1_000
 _COMMIT_EVERY = 1_000
+_CHUNK = 500  # readings checked and committed together; the next chunk's signatures are verified meanwhile
 
 StepHook = Callable[[str, SpooledBatch], None]
 """Called with "prepared" (batch recorded, anchor not yet sent) and "anchored" (mined, not yet recorded).
@@ -81,6 +84,7 @@ class OracleNode:
         profiles: DeviceProfiles | None = None,
         alarms: AlarmMonitor | None = None,
         clock: Callable[[], float] = time.time,
+        verify_workers: int = 0,
     ) -> None:
         self.institution_id = institution_id
         self.contracts = contracts
@@ -97,40 +101,79 @@ class OracleNode:
         self.track_confirmations = False
         self.directory = DeviceDirectory(contracts.devices, db=spool.db)
         self.gate = ReadingGate(institution_id, self.directory, spool, max_future_skew_seconds, profiles=self.profiles)
+        self.signatures = SignaturePool(verify_workers)  # 0: verified in this process
+
+    def close(self) -> None:
+        """Stop the signature workers and close the spool."""
+        self.signatures.close()
+        self.spool.close()
 
     def ingest(self, readings: Iterable[tuple[str, SignedReading | ReadingRejected]],
                before_commit: Callable[[], None] | None = None) -> IngestReport:
         """Check and spool readings; each item is (source label, reading or a rejection from parsing).
 
         Alarms the readings raise commit with them. `before_commit` runs inside the transaction that
-        commits the last item (readings are committed every 1000 items). If anything raises, the
+        commits the last item (readings are committed in chunks of 500). Each chunk's signatures go to
+        the signature pool while the chunk before is checked and spooled. If anything raises, the
         open transaction rolls back and the gate forgets what it cached, so nothing half-done remains.
         """
         report = IngestReport()
-        db = self.spool.db
+        spool, db = self.spool, self.spool.db
         db.execute("BEGIN")
         try:
-            for n, (source, item) in enumerate(readings, 1):
-                self._ingest_one(source, item, report)
-                if n % _COMMIT_EVERY == 0:
+            chunks = _chunks(readings, _CHUNK)
+            ahead = self._submit_signatures(next(chunks, []))
+            while ahead is not None:
+                chunk, keys, ticket = ahead
+                nxt = next(chunks, None)
+                ahead = None if nxt is None else self._submit_signatures(nxt)  # verified while this one is checked
+                verdicts = self.signatures.collect(ticket)
+                good = iter(verdicts)
+                for (source, item), key in zip(chunk, keys):
+                    self._ingest_one(source, item, report, key if key is not None and next(good) else None)
+                if ahead is not None:
+                    spool.write_buffered()
                     db.execute("COMMIT")
                     db.execute("BEGIN")
+            spool.write_buffered()
             if before_commit is not None:
                 before_commit()
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
+            spool.discard_buffered()
+            self.signatures.close()  # verdicts still in flight belong to nothing now
             self.gate.forget()
             if self.alarms is not None:
                 self.alarms.forget()
             raise
         return report
 
-    def _ingest_one(self, source: str, item: SignedReading | ReadingRejected, report: IngestReport) -> None:
+    def _submit_signatures(self, chunk: list[tuple[str, SignedReading | ReadingRejected]],
+                           ) -> tuple[list[tuple[str, SignedReading | ReadingRejected]], list[bytes | None], int]:
+        """Hand the chunk's signatures to the signature pool: the chunk, per item the public key it is being
+        verified against (None where the gate must check it itself: parse rejections, devices or keys not at
+        hand), and the pool's ticket, whose verdicts are one byte per non-None key, in order."""
+        keys: list[bytes | None] = [None] * len(chunk)
+        records: list[bytes] = []
+        unavailable: set[bytes] = set()  # devices with no key at hand: looked up once per chunk, not per reading
+        for i, (_, item) in enumerate(chunk):
+            if isinstance(item, ReadingRejected) or item.payload[1:33] in unavailable:
+                continue
+            key = self.gate.signing_key(item)
+            if key is None:
+                unavailable.add(item.payload[1:33])
+                continue
+            keys[i] = key
+            records.append(key + item.payload + item.signature)
+        return chunk, keys, self.signatures.submit(b"".join(records))
+
+    def _ingest_one(self, source: str, item: SignedReading | ReadingRejected, report: IngestReport,
+                    verified_key: bytes | None = None) -> None:
         try:
             if isinstance(item, ReadingRejected):
                 raise item
-            checked = self.gate.check(item)
+            checked = self.gate.check(item, verified_key)
             reading = checked.reading
             self.spool.accept(reading.device_id, reading.sequence, reading.timestamp, item)
             self.gate.record_accepted(reading)
@@ -235,3 +278,9 @@ class OracleNode:
         self.spool.mark_anchored(batch.root, tx, receipt["blockNumber"], receipt["gasUsed"], now, confirmed)
         return AnchorResult(batch.root, batch.evidence_cid, len(readings), tx, receipt["blockNumber"], receipt["gasUsed"])
 
+
+def _chunks(items: Iterable[tuple[str, SignedReading | ReadingRejected]], size: int,
+            ) -> Iterator[list[tuple[str, SignedReading | ReadingRejected]]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk

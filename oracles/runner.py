@@ -42,7 +42,7 @@ class RunPolicy:
     confirmations: int = 1
     backoff_initial_seconds: float = 1.0
     backoff_max_seconds: float = 300.0
-    max_items_per_step: int = 1000
+    max_items_per_step: int = 5000  # spooled in chunks of 500 (oracles/node.py), verified a chunk ahead
     max_batches_per_step: int = 10  # keeps a step short, so a stop request is honoured soon
     idle_wait_seconds: float = 0.5
     offline_check_seconds: float = 60.0
@@ -92,7 +92,7 @@ class OracleRunner:
         self.clock = clock
         self.stop_event = stop or threading.Event()
         self.anchoring = Backoff(self.policy.backoff_initial_seconds, self.policy.backoff_max_seconds, clock)
-        self._queue: queue.Queue = queue.Queue(maxsize=4 * self.policy.max_items_per_step)
+        self._queue: queue.Queue = queue.Queue(maxsize=4 * self.policy.max_items_per_step)  # lists of items
         self._exhausted: set[int] = set()
         self._held: list[tuple[int, SourcedItem]] = []  # taken from the sources, not yet spooled (ingest failed)
         self._started = False
@@ -202,19 +202,20 @@ class OracleRunner:
         return report
 
     def _take(self, timeout: float) -> list[tuple[int, SourcedItem]]:
-        """Up to max_items_per_step items, waiting at most `timeout` for the first one."""
+        """About max_items_per_step items (a source's batch is taken whole), waiting at most `timeout`
+        for the first one."""
         taken: list[tuple[int, SourcedItem]] = []
         deadline = self.clock() + timeout
         while len(taken) < self.policy.max_items_per_step:
             try:
-                index, item = self._queue.get(timeout=max(0.0, deadline - self.clock())) if not taken \
+                index, items = self._queue.get(timeout=max(0.0, deadline - self.clock())) if not taken \
                     else self._queue.get_nowait()
             except queue.Empty:
                 break
-            if item is _DONE:
+            if items is _DONE:
                 self._exhausted.add(index)
                 continue
-            taken.append((index, item))
+            taken.extend((index, item) for item in items)
         return taken
 
     def _wait_time(self) -> float:
@@ -222,9 +223,11 @@ class OracleRunner:
         return min(self.policy.idle_wait_seconds, 0.05) if self._all_exhausted() else self.policy.idle_wait_seconds
 
     def _pump(self, index: int, source: ReadingSource) -> None:
+        """Hand the source's items to the loop: a batch at a time when the source has `batches()`."""
+        batches = getattr(source, "batches", None)
         try:
-            for item in source:
-                while not self._put((index, item)):
+            for items in batches() if batches is not None else ([item] for item in source):
+                while not self._put((index, items)):
                     if self.stop_event.is_set():
                         return
         except Exception:  # a broken source must not take the oracle down; the others go on

@@ -6,6 +6,10 @@ and ends up in the rejects log. Iterating may block while no reading is availabl
 each source on its own thread) and ends when the source is exhausted; a source that runs forever
 simply never ends. Drivers (MQTT, Modbus, HTTP push) plug in by being such an iterable.
 
+A source may also have `batches()`, an iterator of lists of such pairs: the runner then takes a list
+at a time (the MQTT subscriber hands over every message that has arrived in one go) instead of
+paying a queue hand-over per reading.
+
 A source may also have `spooled(labels)`: the runner calls it, after the transaction that spooled
 the readings with these labels has committed, so a source can acknowledge them upstream (an MQTT
 PUBACK) or remember how far it got (a file offset). Until then, a crash means the source delivers

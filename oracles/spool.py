@@ -102,6 +102,13 @@ class DeviceActivity:
     last_timestamp: int
     previous_timestamp: int | None
     readings: int
+    first_sequence: int = 0
+
+    @property
+    def missing_sequences(self) -> int:
+        """Sequences between the device's lowest and highest accepted that never arrived: frames lost on the
+        way (e.g. dropped by a broker's queue limit), withheld, or refused."""
+        return self.last_sequence - self.first_sequence + 1 - self.readings
 
 
 @dataclass(frozen=True)
@@ -127,22 +134,27 @@ class Spool:
                 if name not in present:
                     self.db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {declaration}")
         self.db.executescript(_INDEXES)  # after the columns they cover exist
+        self._buffer: list[tuple[bytes, int, int, bytes]] = []  # accepted, not yet written (see accept)
 
     def close(self) -> None:
+        self.write_buffered()
         self.db.close()
 
     def has(self, device_id: bytes, sequence: int) -> bool:
+        self.write_buffered()
         row = self.db.execute("SELECT 1 FROM readings WHERE device_id=? AND sequence=?", (device_id, sequence)).fetchone()
         return row is not None
 
     def latest(self, device_id: bytes) -> tuple[int, int] | None:
         """(sequence, timestamp) of the device's highest accepted sequence."""
+        self.write_buffered()
         row = self.db.execute(
             "SELECT sequence, timestamp FROM readings WHERE device_id=? ORDER BY sequence DESC LIMIT 1", (device_id,)
         ).fetchone()
         return (row[0], row[1]) if row else None
 
     def latest_record(self, device_id: bytes) -> SignedReading | None:
+        self.write_buffered()
         row = self.db.execute(
             "SELECT record FROM readings WHERE device_id=? ORDER BY sequence DESC LIMIT 1", (device_id,)
         ).fetchone()
@@ -150,6 +162,7 @@ class Spool:
 
     def neighbours(self, device_id: bytes, sequence: int) -> tuple[int | None, int | None]:
         """Timestamps of the accepted readings just below and just above `sequence`."""
+        self.write_buffered()
         below = self.db.execute(
             "SELECT timestamp FROM readings WHERE device_id=? AND sequence<? ORDER BY sequence DESC LIMIT 1",
             (device_id, sequence),
@@ -163,6 +176,7 @@ class Spool:
     def neighbour_record(self, device_id: bytes, quantity: int, sequence: int | None, below: bool) -> SignedReading | None:
         """The accepted reading of this device and quantity with the next sequence below (or above) `sequence`;
         with `sequence` None, the highest (or lowest) of all."""
+        self.write_buffered()
         order, op = ("DESC", "<") if below else ("ASC", ">")
         bound = "" if sequence is None else f" AND sequence {op} ?"
         args: tuple = (device_id, bytes([quantity])) + (() if sequence is None else (sequence,))
@@ -172,15 +186,28 @@ class Spool:
         ).fetchone()
         return SignedReading.from_bytes(row[0]) if row else None
 
-    def accept(self, device_id: bytes, sequence: int, timestamp: int, signed: SignedReading) -> bool:
-        """Store an accepted reading; False when the (device, sequence) pair is already there."""
-        cursor = self.db.execute(
-            "INSERT OR IGNORE INTO readings (device_id, sequence, timestamp, record) VALUES (?,?,?,?)",
-            (device_id, sequence, timestamp, signed.payload + signed.signature),
-        )
-        return cursor.rowcount == 1
+    def accept(self, device_id: bytes, sequence: int, timestamp: int, signed: SignedReading) -> None:
+        """Store an accepted reading, in the caller's transaction.
+
+        Rows are buffered and written with one executemany when the caller commits (`write_buffered`)
+        or before anything reads the readings table, so a read always sees every accepted reading.
+        The gate refuses a repeated (device, sequence) before it gets here; the unique index keeps the
+        first should one ever slip past.
+        """
+        self._buffer.append((device_id, sequence, timestamp, signed.payload + signed.signature))
+
+    def write_buffered(self) -> None:
+        """Write the buffered accepted readings (inside the caller's open transaction)."""
+        if self._buffer:
+            rows, self._buffer = self._buffer, []
+            self.db.executemany("INSERT OR IGNORE INTO readings (device_id, sequence, timestamp, record) VALUES (?,?,?,?)", rows)
+
+    def discard_buffered(self) -> None:
+        """The caller's transaction rolled back: the buffered readings were never accepted."""
+        self._buffer = []
 
     def pending(self, limit: int) -> PendingReadings | None:
+        self.write_buffered()
         rows = self.db.execute(
             "SELECT id, record FROM readings WHERE id > ? ORDER BY id LIMIT ?", (self._last_batched_id(), limit)
         ).fetchall()
@@ -189,23 +216,29 @@ class Spool:
         return PendingReadings(rows[0][0], rows[-1][0], [SignedReading.from_bytes(r[1]) for r in rows])
 
     def device_activity(self) -> list[DeviceActivity]:
+        self.write_buffered()
         # SQLite takes the bare `timestamp` from the row that holds max(sequence)
         rows = self.db.execute(
             "SELECT device_id, max(sequence), timestamp, count(*) FROM readings GROUP BY device_id").fetchall()
         activity = []
         for device_id, sequence, timestamp, count in rows:
+            # not min(sequence) in the query above: with two aggregates the bare `timestamp` is from either row
+            first = self.db.execute("SELECT min(sequence) FROM readings WHERE device_id=?", (device_id,)).fetchone()[0]
             before = self.db.execute(
                 "SELECT timestamp FROM readings WHERE device_id=? AND sequence<? ORDER BY sequence DESC LIMIT 1",
                 (device_id, sequence)).fetchone()
-            activity.append(DeviceActivity(bytes(device_id), sequence, timestamp, before[0] if before else None, count))
+            activity.append(DeviceActivity(bytes(device_id), sequence, timestamp, before[0] if before else None, count,
+                                           first))
         return activity
 
     def pending_count(self) -> int:
+        self.write_buffered()
         return self.db.execute("SELECT count(*) FROM readings WHERE id > ?", (self._last_batched_id(),)).fetchone()[0]
 
     def prepare_batch(self, root: bytes, institution_id: int, cid: str, pending: PendingReadings) -> SpooledBatch:
         """Record the batch and claim its readings (one id range) in one transaction."""
         count = len(pending.readings)
+        self.write_buffered()
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             if self._last_batched_id() >= pending.first_id:
@@ -274,6 +307,7 @@ class Spool:
         return self._batches("")
 
     def batch_readings(self, batch: SpooledBatch) -> list[SignedReading]:
+        self.write_buffered()
         rows = self.db.execute(
             "SELECT record FROM readings WHERE id BETWEEN ? AND ? ORDER BY id", (batch.first_id, batch.last_id)
         ).fetchall()

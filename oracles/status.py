@@ -26,6 +26,7 @@ class DeviceLine:
     interval_seconds: int
     readings: int
     online: bool
+    missing_sequences: int = 0  # gaps between its lowest and highest accepted sequence
 
 
 @dataclass(frozen=True)
@@ -46,16 +47,20 @@ class OracleStatus:
     def online(self) -> int:
         return sum(d.online for d in self.devices)
 
+    @property
+    def missing_sequences(self) -> int:
+        return sum(d.missing_sequences for d in self.devices)
+
     def to_json(self) -> dict[str, object]:
         batch = self.last_batch
         return {
             "institution_id": self.institution_id,
             "now": self.now,
-            "devices": {"seen": len(self.devices), "online": self.online},
+            "devices": {"seen": len(self.devices), "online": self.online, "missing_sequences": self.missing_sequences},
             "device_list": [{
                 "device_id": "0x" + d.device_id.hex(), "last_sequence": d.last_sequence, "last_timestamp": d.last_timestamp,
                 "lag_seconds": d.lag_seconds, "interval_seconds": d.interval_seconds, "readings": d.readings,
-                "online": d.online} for d in self.devices],
+                "online": d.online, "missing_sequences": d.missing_sequences} for d in self.devices],
             "spool": {"pending": self.pending, "prepared": self.prepared, "unconfirmed": self.unconfirmed,
                       "deferred": self.deferred},
             "rejects_by_reason": self.rejects_by_reason,
@@ -77,7 +82,7 @@ def collect_status(institution_id: int, spool: Spool, rejects: RejectsLog, monit
         interval = monitor.interval_of(a.device_id, a.last_timestamp, a.previous_timestamp)
         lag = now - a.last_timestamp
         devices.append(DeviceLine(a.device_id, a.last_sequence, a.last_timestamp, lag, interval, a.readings,
-                                  lag <= monitor.policy.offline_intervals * interval))
+                                  lag <= monitor.policy.offline_intervals * interval, a.missing_sequences))
     devices.sort(key=lambda d: (d.online, -d.lag_seconds, d.device_id))  # offline and most behind first
     return OracleStatus(
         institution_id=institution_id,

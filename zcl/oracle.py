@@ -15,6 +15,7 @@ from oracles.node import AnchorResult, IngestReport, OracleNode
 from oracles.simulator import SimulatedMeter
 from zcl.context import EXIT_FINDINGS, console, reports_errors
 from zcl.oracle_node import open_node, oracle_folder
+from zcl.oracle_quorum import oracle_approve, oracle_quorum
 from zcl.oracle_run import oracle_profile, oracle_profiles, oracle_run
 from zcl.oracle_status import oracle_status
 from zcl.registry import authorize_oracle
@@ -28,6 +29,8 @@ oracle_app.command("run")(oracle_run)
 oracle_app.command("status")(oracle_status)
 oracle_app.command("profile")(oracle_profile)
 oracle_app.command("profiles")(oracle_profiles)
+oracle_app.command("quorum")(oracle_quorum)
+oracle_app.command("approve")(oracle_approve)
 
 
 def print_outcome(node: OracleNode, report: IngestReport, anchors: list[AnchorResult]) -> None:

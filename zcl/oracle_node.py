@@ -29,8 +29,9 @@ def spool_path(institution: int, must_exist: bool = False) -> Path:
 
 
 def open_node(institution: int, batch_size: int, contracts: LedgerContracts | None = None,
-              policy: AlarmPolicy | None = None) -> OracleNode:
-    """The institution's oracle over its spool, with device profiles and alarms."""
+              policy: AlarmPolicy | None = None, verify_workers: int = 0) -> OracleNode:
+    """The institution's oracle over its spool, with device profiles and alarms; `verify_workers`
+    processes check signatures (0: in this process)."""
     settings = ctx.settings()
     spool = Spool(spool_path(institution))
     profiles = DeviceProfiles(spool.db)
@@ -44,4 +45,5 @@ def open_node(institution: int, batch_size: int, contracts: LedgerContracts | No
         max_future_skew_seconds=settings.max_future_skew_seconds,
         profiles=profiles,
         alarms=AlarmMonitor(AlarmStore(spool.db), profiles, policy),
+        verify_workers=verify_workers,
     )

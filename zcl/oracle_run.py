@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from decimal import Decimal, InvalidOperation
@@ -50,6 +51,9 @@ def oracle_run(
     profiles_file: Path = typer.Option(None, "--profiles", exists=True, dir_okay=False, help="JSON list of device profiles to load first."),
     offline_intervals: int = typer.Option(3, min=1, help="A device is offline after this many intervals without a reading."),
     utc_offset: int = typer.Option(8, min=-12, max=14, help="Local time of the site, hours from UTC (quiet hours for leaks)."),
+    verify_workers: int = typer.Option(None, min=0, max=64,
+                                       help="Processes verifying signatures (default: one per core when there are "
+                                            "several, else 0 = in the oracle's own process)."),
 ) -> None:
     """Run the oracle until stopped (SIGTERM / Ctrl-C finish the current step first).
 
@@ -67,8 +71,9 @@ def oracle_run(
     if chain is None:
         return
     contracts = LedgerContracts.attach(chain, Deployment.load(settings.deployment_path(chain.chain_id)))
+    workers = verify_workers if verify_workers is not None else _default_verify_workers()
     node = open_node(institution, batch_size, contracts, AlarmPolicy(utc_offset_hours=utc_offset,
-                                                                      offline_intervals=offline_intervals))
+                                                                      offline_intervals=offline_intervals), workers)
     if profiles_file is not None:
         console.print(f"loaded {node.profiles.load_file(profiles_file)} device profile(s) from {profiles_file}")
     slow_steps_for_tests(node)
@@ -80,7 +85,7 @@ def oracle_run(
         try:
             subscriber.connect(timeout=10)
         except MqttDriverError as exc:
-            node.spool.close()
+            node.close()
             raise ctx.fail(str(exc)) from None
         sources.append(subscriber)
     publisher = _publisher(mqtt_broker, institution)
@@ -93,9 +98,15 @@ def oracle_run(
         for source in sources:
             if isinstance(source, ReadingSubscriber):
                 source.close()
-        node.spool.close()
+        node.close()
         lock.close()
     console.print("oracle stopped; the spool is consistent (`zcl oracle status` shows what waits)")
+
+
+def _default_verify_workers() -> int:
+    """One signature worker per core on a machine with several: verifying is most of a reading's cost."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return cores if cores > 1 else 0
 
 
 def _only_instance(folder: Path, institution: int) -> IO[str]:

@@ -44,6 +44,8 @@ def oracle_status(
 def _print(s: OracleStatus, rows: int) -> None:
     summary = Table(title=f"Oracle of institution {s.institution_id}", show_header=False)
     summary.add_row("devices online", f"{s.online} of {len(s.devices)} seen")
+    summary.add_row("missing sequences", "none" if not s.missing_sequences else
+                    f"[yellow]{s.missing_sequences}[/yellow] (frames lost on the way, withheld or refused; per device below)")
     summary.add_row("spool", f"{s.pending} pending, {s.prepared} prepared, {s.unconfirmed} awaiting confirmation, "
                              f"{s.deferred} deferred")
     summary.add_row("rejects", ", ".join(f"{k} {v}" for k, v in sorted(s.rejects_by_reason.items())) or "none")
@@ -58,12 +60,12 @@ def _print(s: OracleStatus, rows: int) -> None:
     if not s.devices or rows == 0:
         return
     table = Table(title="Devices")
-    for column in ("device", "online", "last seq", "last reading (UTC)", "lag", "interval", "readings"):
+    for column in ("device", "online", "last seq", "last reading (UTC)", "lag", "interval", "readings", "missing"):
         table.add_column(column)
     for d in s.devices[:rows]:
         table.add_row("0x" + d.device_id.hex()[:16] + "…", "[green]yes[/green]" if d.online else "[red]no[/red]",
                       str(d.last_sequence), _utc(d.last_timestamp), _duration(d.lag_seconds), _duration(d.interval_seconds),
-                      str(d.readings))
+                      str(d.readings), str(d.missing_sequences))
     if len(s.devices) > rows:
         table.caption = f"{len(s.devices) - rows} more (--devices N, or --json)"
     console.print(table)

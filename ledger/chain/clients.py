@@ -9,7 +9,7 @@ from web3.contract import Contract
 from web3.logs import DISCARD
 from web3.types import TxReceipt
 
-from ledger.chain.codes import DeviceStatus, NodeKind, ResultStatus
+from ledger.chain.codes import DeviceStatus, NodeKind, ResultKind, ResultStatus
 from ledger.chain.compiler import load_abi
 from ledger.chain.connection import Chain, ChainError
 from ledger.chain.deployment import Deployment
@@ -234,6 +234,33 @@ class AttestationLedgerClient(_Client):
         filters = {} if institution_id is None else {"institutionId": institution_id}
         return [_anchored(log) for log in self._logs("BatchAnchored", from_block, to_block, **filters)]
 
+    # k-of-n approvals (an institution's quorum; signing: oracles/approvals.py)
+
+    def set_quorum(self, institution_id: int, threshold: int, oracles: Sequence[str]) -> TxReceipt:
+        return self._send("setQuorum", institution_id, threshold, list(oracles))
+
+    def quorum_of(self, institution_id: int) -> tuple[int, list[str]]:
+        threshold, oracles = self._call("quorumOf", institution_id)
+        return int(threshold), list(oracles)
+
+    def approve_batch(self, root: bytes, oracles: Sequence[str], signatures: Sequence[bytes]) -> TxReceipt:
+        return self._send("approveBatch", root, list(oracles), list(signatures))
+
+    def approvals_of(self, root: bytes) -> tuple[int, int]:
+        """(approvals required, approvals given); required is 0 for a batch anchored without a quorum."""
+        required, given = self._call("approvalsOf", root)
+        return int(required), int(given)
+
+    def counts(self, root: bytes, block: int | str = "latest") -> bool:
+        """Anchored, and approved by as many oracles as its quorum requires."""
+        return bool(self.contract.functions.counts(root).call(block_identifier=block))
+
+    def awaiting_approvals(self, institution_id: int | None = None) -> dict[bytes, int]:
+        """Root → approvals required, of every batch anchored under a quorum (BatchAwaitingApprovals)."""
+        filters = {} if institution_id is None else {"institutionId": institution_id}
+        return {bytes(log["args"]["root"]): int(log["args"]["required"])
+                for log in self._logs("BatchAwaitingApprovals", 0, None, **filters)}
+
 
 @dataclass(frozen=True)
 class ResultInput:
@@ -281,6 +308,7 @@ class AccountingRecord:
     submitted_at: int
     verifier: str
     verified_at: int
+    kind: ResultKind = ResultKind.EMISSIONS
 
 
 @dataclass(frozen=True)
@@ -293,6 +321,7 @@ class SubmittedResult:
     submitter: str
     input: ResultInput
     block_number: int
+    kind: ResultKind = ResultKind.EMISSIONS
 
 
 class AccountingLedgerClient(_Client):
@@ -300,6 +329,11 @@ class AccountingLedgerClient(_Client):
 
     def submit(self, institution_id: int, boundary_id: int, result: ResultInput) -> int:
         receipt = self._send("submitResult", institution_id, boundary_id, result.as_tuple())
+        return self._result_id(receipt, "ResultSubmitted")
+
+    def submit_savings(self, institution_id: int, boundary_id: int, result: ResultInput) -> int:
+        """A Savings result: `result`'s totals are avoided gCO2e (ledger/accounting/savings_report.py)."""
+        receipt = self._send("submitSavingsResult", institution_id, boundary_id, result.as_tuple())
         return self._result_id(receipt, "ResultSubmitted")
 
     def verify(self, result_id: int, approve: bool, statement: str) -> TxReceipt:
@@ -317,10 +351,11 @@ class AccountingLedgerClient(_Client):
 
     def result(self, result_id: int) -> AccountingRecord:
         fields = list(self._call("resultOf", result_id))
+        kind = ResultKind(fields.pop(6))  # the last field of slot 0 on chain, the last field here
         fields[4] = ResultStatus(fields[4])
         for i in (6, 7, 8, 14, 15):
             fields[i] = bytes(fields[i])
-        return AccountingRecord(result_id, *fields)
+        return AccountingRecord(result_id, *fields, kind=kind)
 
     def result_count(self) -> int:
         return int(self._call("resultCount"))
@@ -340,7 +375,7 @@ class AccountingLedgerClient(_Client):
             for k in (2, 3, 4, 8):
                 values[k] = bytes(values[k])
             out.append(SubmittedResult(a["resultId"], a["institutionId"], a["boundaryId"], a["submitter"],
-                                       ResultInput(*values), log["blockNumber"]))
+                                       ResultInput(*values), log["blockNumber"], ResultKind(a["kind"])))
         return out
 
     def _result_id(self, receipt: TxReceipt, event: str) -> int:

@@ -1,14 +1,18 @@
 """MQTT: meters (or their collectors) publish signed frames; the oracle subscribes (paho-mqtt, MQTT v5).
 
-Topic scheme, one per reading stream:
+Topic scheme, two forms (an oracle subscribes to both):
 
-    zcl/v1/<institution id>/<collector>/<device id, 64 hex digits>/reading
+    zcl/v1/<institution id>/<collector>/<device id, 64 hex digits>/reading    one frame (a meter)
+    zcl/v1/<institution id>/<collector>/readings                              1 or more frames (a collector)
 
-The payload is the 132-byte signed frame, binary: the 68-byte canonical reading (ledger/encoding.py)
+A frame is the 132-byte signed reading, binary: the 68-byte canonical reading (ledger/encoding.py)
 followed by the device's 64-byte Ed25519 signature (ledger/signing.py), the same bytes the oracle
-spools and anchors. The topic is routing only: the subscriber refuses a frame whose device id differs
-from the topic's, and trusts nothing else the broker says. A broker can drop, delay or repeat frames;
-it cannot alter one without breaking its signature.
+spools and anchors. On `…/readings` the payload is frames back to back (a multiple of 132 bytes, any
+devices behind that collector): a collector sends hundreds of readings in one message, so broker and
+client work per reading, and Mosquitto's per-session queue counted in messages, shrink by that factor.
+The topic is routing only: the subscriber refuses a single frame whose device id differs from the
+topic's, and trusts nothing else the broker says. A broker can drop, delay or repeat frames; it
+cannot alter one without breaking its signature.
 
 Delivery: QoS 1 both ways. The subscriber keeps a persistent session (fixed client id, clean start off,
 session expiry interval), so the broker queues frames while the oracle is away, and it acknowledges a
@@ -42,7 +46,8 @@ TOPIC_ROOT = "zcl/v1"
 FRAME_LENGTH = PAYLOAD_LENGTH + SIGNATURE_LENGTH
 QOS = 1
 DEFAULT_SESSION_EXPIRY = 7 * 86400  # seconds the broker keeps an absent subscriber's session
-RECEIVE_MAXIMUM = 1000  # unacknowledged frames the broker may have in flight to the subscriber
+RECEIVE_MAXIMUM = 1000  # unacknowledged messages the broker may have in flight to the subscriber
+MAX_FRAMES_PER_MESSAGE = 1000  # a collector's message on …/readings carries at most this many frames
 
 
 class MqttDriverError(RuntimeError):
@@ -78,11 +83,36 @@ def reading_topic(institution: int, collector: str, device_id: bytes) -> str:
     return f"{TOPIC_ROOT}/{institution}/{collector}/{device_id.hex()}/reading"
 
 
+def readings_topic(institution: int, collector: str) -> str:
+    """The collector's topic for messages of many frames."""
+    if not collector or any(c in collector for c in "/+#"):
+        raise ValueError(f"collector name {collector!r} cannot be a topic level")
+    return f"{TOPIC_ROOT}/{institution}/{collector}/readings"
+
+
+def is_readings_topic(topic: str) -> bool:
+    levels = topic.split("/")
+    return len(levels) == 5 and "/".join(levels[:2]) == TOPIC_ROOT and levels[4] == "readings"
+
+
+def parse_frames(topic: str, payload: bytes) -> list[SignedReading]:
+    """The signed readings of a collector's message on `…/readings`, in order; ReadingRejected(MALFORMED)
+    for the whole message when its length is not a whole number of frames (no frame boundary is trusted)."""
+    count, rest = divmod(len(payload), FRAME_LENGTH)
+    if rest or not count or count > MAX_FRAMES_PER_MESSAGE:
+        raise ReadingRejected(RejectReason.MALFORMED,
+                              f"message on {topic} is {len(payload)} bytes, expected 1 to {MAX_FRAMES_PER_MESSAGE} "
+                              f"frames of {FRAME_LENGTH}")
+    return [SignedReading(payload[i:i + PAYLOAD_LENGTH], payload[i + PAYLOAD_LENGTH:i + FRAME_LENGTH])
+            for i in range(0, len(payload), FRAME_LENGTH)]
+
+
 def parse_frame(topic: str, frame: bytes) -> SignedReading:
     """The signed reading carried on `topic`; ReadingRejected(MALFORMED) naming the problem otherwise."""
     levels = topic.split("/")
     if len(levels) != 6 or "/".join(levels[:2]) != TOPIC_ROOT or levels[5] != "reading":
-        raise ReadingRejected(RejectReason.MALFORMED, f"topic {topic!r} is not {TOPIC_ROOT}/<institution>/<collector>/<device>/reading")
+        raise ReadingRejected(RejectReason.MALFORMED, f"topic {topic!r} is not {TOPIC_ROOT}/<institution>/<collector>/<device>/reading"
+                              f" nor {TOPIC_ROOT}/<institution>/<collector>/readings")
     if len(frame) != FRAME_LENGTH:
         raise ReadingRejected(RejectReason.MALFORMED, f"frame on {topic} is {len(frame)} bytes, expected {FRAME_LENGTH}")
     signed = SignedReading.from_bytes(frame)
@@ -174,6 +204,13 @@ class ReadingPublisher(_Connection):
         topic = reading_topic(self.institution, collector, signed.payload[1:33])
         self._pending.append(self.client.publish(topic, signed.to_bytes(), qos=QOS))
 
+    def publish_many(self, collector: str, readings: Sequence[SignedReading]) -> None:
+        """Publish readings as messages of up to MAX_FRAMES_PER_MESSAGE frames on the collector's `…/readings`."""
+        topic = readings_topic(self.institution, collector)
+        for start in range(0, len(readings), MAX_FRAMES_PER_MESSAGE):
+            payload = b"".join(r.payload + r.signature for r in readings[start:start + MAX_FRAMES_PER_MESSAGE])
+            self._pending.append(self.client.publish(topic, payload, qos=QOS))
+
     def publish_raw(self, topic: str, payload: bytes) -> None:
         """Publish arbitrary bytes (tests of malformed frames)."""
         self._pending.append(self.client.publish(topic, payload, qos=QOS))
@@ -207,7 +244,8 @@ class ReadingSubscriber(_Connection):
 
     Two ways to consume it: `receive` / `ack` (or `ingest_into`) in batches; or as a reading source
     (oracles/sources.py): iterate it for (label, reading) pairs, and call `spooled(labels)` once the
-    oracle has committed them, which sends their PUBACKs. Labels are `mqtt:<topic>#<packet id>`.
+    oracle has committed them, which sends a message's PUBACK once all its frames are. Labels are
+    `mqtt:<topic>#<packet id>`, with `/<index>` for each frame of a collector's message.
     """
 
     def __init__(self, institution: int, broker: BrokerAddress = BrokerAddress(), client_id: str | None = None,
@@ -215,10 +253,12 @@ class ReadingSubscriber(_Connection):
                  stop: threading.Event | None = None) -> None:
         super().__init__(broker, client_id or f"zcl-oracle-{institution}", session_expiry, manual_ack=True)
         self.institution = institution
-        self.filters = [f"{TOPIC_ROOT}/{institution}/{c}/+/reading" for c in collectors]
+        self.filters = [f for c in collectors
+                        for f in (f"{TOPIC_ROOT}/{institution}/{c}/+/reading", f"{TOPIC_ROOT}/{institution}/{c}/readings")]
         self.stop = stop or threading.Event()
         self._inbox: queue.Queue[tuple[str, bytes, int]] = queue.Queue()
         self._unacked: dict[str, int] = {}  # label → packet id, for `spooled`
+        self._parts: dict[int, int] = {}  # packet id → readings of its message not yet spooled
         self.subscribed = threading.Event()
         self.client.on_message = self._on_message
         self.client.on_subscribe = lambda *args: self.subscribed.set()
@@ -238,7 +278,8 @@ class ReadingSubscriber(_Connection):
         self._inbox.put((message.topic, bytes(message.payload), message.mid))
 
     def receive(self, max_items: int = 1000, timeout: float = 1.0) -> Delivery:
-        """Up to `max_items` frames; waits up to `timeout` for the first, then takes what has arrived."""
+        """Whole messages until `max_items` frames (a collector's message may take it over); waits up to
+        `timeout` for the first, then takes what has arrived."""
         delivery = Delivery()
         try:
             first = self._inbox.get(timeout=timeout)
@@ -266,21 +307,47 @@ class ReadingSubscriber(_Connection):
 
     def __iter__(self) -> Iterator[tuple[str, SignedReading | ReadingRejected]]:
         """Frames as they arrive, until `stop` is set; acknowledge them with `spooled`."""
+        for items in self.batches():
+            yield from items
+
+    def batches(self, max_messages: int = 100) -> Iterator[list[tuple[str, SignedReading | ReadingRejected]]]:
+        """The frames of up to `max_messages` messages at a time, as they arrive, until `stop` is set.
+
+        The runner takes a source's batches when it has them: one hand-over per batch, not per reading."""
         while not self.stop.is_set():
             try:
-                topic, frame, mid = self._inbox.get(timeout=0.2)
+                message = self._inbox.get(timeout=0.2)
             except queue.Empty:
                 continue
-            label, item = _item(topic, frame, mid)
-            self._unacked[label] = mid
-            yield label, item
+            items = self._track(message)
+            for _ in range(max_messages - 1):
+                try:
+                    items += self._track(self._inbox.get_nowait())
+                except queue.Empty:
+                    break
+            yield items
 
     def spooled(self, labels: Sequence[str]) -> None:
-        """The oracle committed these frames: send their PUBACKs so the broker forgets them."""
+        """The oracle committed these frames: once every frame of a message is, send its PUBACK so the
+        broker forgets it."""
+        unacked, parts = self._unacked, self._parts
         for label in labels:
-            mid = self._unacked.pop(label, None)
-            if mid is not None:
+            mid = unacked.pop(label, None)
+            if mid is None:
+                continue
+            left = parts.pop(mid) - 1
+            if left:
+                parts[mid] = left
+            else:
                 self.client.ack(mid, QOS)
+
+    def _track(self, message: tuple[str, bytes, int]) -> list[tuple[str, SignedReading | ReadingRejected]]:
+        items = _items(*message)
+        mid = message[2]
+        for label, _ in items:
+            self._unacked[label] = mid
+        self._parts[mid] = len(items)
+        return items
 
     def close(self) -> None:
         self.stop.set()
@@ -288,13 +355,17 @@ class ReadingSubscriber(_Connection):
 
     @staticmethod
     def _add(delivery: Delivery, message: tuple[str, bytes, int]) -> None:
-        delivery.items.append(_item(*message))
+        delivery.items.extend(_items(*message))
         delivery._mids.append(message[2])
 
 
-def _item(topic: str, frame: bytes, mid: int) -> tuple[str, SignedReading | ReadingRejected]:
+def _items(topic: str, payload: bytes, mid: int) -> list[tuple[str, SignedReading | ReadingRejected]]:
+    """A message's readings with their labels: `mqtt:<topic>#<packet id>`, and `/<index>` for each frame
+    of a collector's message."""
     label = f"mqtt:{topic}#{mid}"
     try:
-        return label, parse_frame(topic, frame)
+        if is_readings_topic(topic):
+            return [(f"{label}/{i}", signed) for i, signed in enumerate(parse_frames(topic, payload))]
+        return [(label, parse_frame(topic, payload))]
     except ReadingRejected as rejected:
-        return label, rejected
+        return [(label, rejected)]

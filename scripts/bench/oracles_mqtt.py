@@ -76,28 +76,53 @@ def start_broker(work_dir: Path) -> BenchBroker:
 
 # -------------------------------------------------------------------------------------------- publisher
 
+def _messages(frames: list[tuple[str, bytes]], per_message: int) -> list[tuple[str, list[int]]]:
+    """Each collector's frames (indices into `frames`), in their order, as messages of `per_message`
+    frames: a message is sent when it is full (at its last frame's turn), the partly filled ones at
+    the end, as a collector would."""
+    messages: list[tuple[str, list[int]]] = []
+    filling: dict[str, list[int]] = {}
+    for index, (collector, _) in enumerate(frames):
+        message = filling.setdefault(collector, [])
+        message.append(index)
+        if len(message) == per_message:
+            messages.append((collector, filling.pop(collector)))
+    messages.extend(filling.items())
+    return messages
+
+
 def _publish_worker(host: str, port: int, institution: int, frames: list[tuple[str, bytes]], rate: float | None,
-                    go, out) -> None:
-    """Child process: connect, wait for `go`, publish every frame (paced at `rate`/s if given), wait for PUBACKs."""
+                    per_message: int, go, out) -> None:
+    """Child process: connect, wait for `go`, publish every frame (paced at `rate`/s if given), wait for PUBACKs.
+
+    per_message 1: one frame per message on the device's `…/<device>/reading` topic; more: a collector's
+    messages of up to that many frames on `…/<collector>/readings` (see _messages)."""
     from oracles.drivers.mqtt import BrokerAddress, ReadingPublisher
 
     publisher = ReadingPublisher(institution, BrokerAddress(host, port), client_id=f"zcl-bench-pub-{os.getpid()}",
                                  session_expiry=0)
     publisher.connect(timeout=10)
-    signed = [(collector, SignedReading.from_bytes(frame)) for collector, frame in frames]
+    signed = [SignedReading.from_bytes(frame) for _, frame in frames]
+    messages = [(collector, indices, [signed[i] for i in indices]) for collector, indices in _messages(frames, per_message)]
     out.put(("ready", os.getpid()))
     go.wait()
-    times: list[float] = []
+    times = [0.0] * len(frames)  # publish time of each frame, in the order of `frames`
     now = time.time
     start = time.perf_counter()
-    for i, (collector, reading) in enumerate(signed):
+    sent = 0
+    for collector, indices, readings in messages:
         if rate is not None:
-            due = start + i / rate
-            delay = due - time.perf_counter()
+            delay = start + sent / rate - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
-        times.append(now())
-        publisher.publish(collector, reading)
+        t = now()
+        for i in indices:
+            times[i] = t
+        if per_message == 1:
+            publisher.publish(collector, readings[0])
+        else:
+            publisher.publish_many(collector, readings)
+        sent += len(readings)
         if len(publisher._pending) >= 5_000:  # keep the list of unacknowledged message infos short
             publisher.flush(timeout=120)
     publisher.flush(timeout=120)
@@ -110,12 +135,14 @@ def _publish_worker(host: str, port: int, institution: int, frames: list[tuple[s
 class Publisher:
     """A publisher process, connected and waiting; `go()` starts it, `result()` collects publish times."""
 
-    def __init__(self, broker: BenchBroker, institution: int, frames: list[tuple[str, bytes]], rate: float | None) -> None:
+    def __init__(self, broker: BenchBroker, institution: int, frames: list[tuple[str, bytes]], rate: float | None,
+                 per_message: int = 1) -> None:
         ctx = mp.get_context("spawn")
         self._go = ctx.Event()
         self._out = ctx.Queue()
         self.process = ctx.Process(target=_publish_worker, daemon=True,
-                                   args=(broker.host, broker.port, institution, frames, rate, self._go, self._out))
+                                   args=(broker.host, broker.port, institution, frames, rate, per_message, self._go,
+                                         self._out))
         self.process.start()
         message = self._out.get(timeout=60)
         if message[0] != "ready":
@@ -147,6 +174,8 @@ class MqttRun:
     latencies: list[float]  # per reading: anchor receipt time − publish time, seconds
     oracle_seconds: dict[str, float]  # runner loop of this process: ingest, anchor, confirm, other
     cpu_seconds: dict[str, float]  # per process over the run
+    frames_per_message: int = 1
+    verify_workers: int = 0
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -164,17 +193,21 @@ class MqttRun:
 
 def run_mqtt(broker: BenchBroker, contracts, institution_id: int, work_dir: Path, frames: list[tuple[str, bytes]],
              batch_size: int, window_seconds: float, rate: float | None, label: str, anvil_pid: int | None,
-             advance: Advance | None = None, timeout: float = 240.0) -> MqttRun:
-    """Publish `frames` from a child process; the runner subscribes, spools, batches and anchors them all."""
+             advance: Advance | None = None, timeout: float = 240.0, per_message: int = 1,
+             verify_workers: int = 0) -> MqttRun:
+    """Publish `frames` from a child process; the runner subscribes, spools, batches and anchors them all.
+
+    `per_message` frames per MQTT message (1: the per-device topic); `verify_workers` signature processes."""
     import psutil
 
     from oracles.drivers.mqtt import BrokerAddress, ReadingSubscriber
     from oracles.runner import OracleRunner, RunPolicy
+    from oracles.signature_pool import SignaturePool
     from scripts.bench.pipeline import build_oracle
 
     node = build_oracle(contracts, institution_id, work_dir, batch_size)
-    for device_id in {SignedReading.from_bytes(f).payload[1:33] for _, f in frames}:
-        node.directory.lookup(device_id)  # registry cache warm, as in a running oracle
+    node.signatures = SignaturePool(verify_workers)
+
 
     received: dict[bytes, float] = {}
     original_anchor = node._anchor
@@ -212,10 +245,14 @@ def run_mqtt(broker: BenchBroker, contracts, institution_id: int, work_dir: Path
     timed(runner, "_ingest", "ingest (decode, verify, checks, spool, PUBACK)")
     timed(node, "flush", "anchor (merkle, evidence, tx, receipt)")
     timed(node, "confirm", "confirm (chain reads)")
-    publisher = Publisher(broker, institution_id, frames, rate)
+    publisher = Publisher(broker, institution_id, frames, rate, per_message)
+    node.signatures.start()  # before the clock, as in a running oracle
+    for device_id in {SignedReading.from_bytes(f).payload[1:33] for _, f in frames}:
+        node.directory.lookup(device_id)  # registry cache warm (30 s), as in a running oracle
 
     procs = {"oracle (this process)": psutil.Process(), "publisher": psutil.Process(publisher.pid),
              "mosquitto": psutil.Process(broker.process.pid)}
+    procs.update({f"verify worker {i + 1}": psutil.Process(pid) for i, pid in enumerate(node.signatures.pids)})
     if anvil_pid is not None:
         procs["anvil"] = psutil.Process(anvil_pid)
     cpu_before = {name: sum(p.cpu_times()[:2]) for name, p in procs.items()}
@@ -240,14 +277,14 @@ def run_mqtt(broker: BenchBroker, contracts, institution_id: int, work_dir: Path
     finally:
         runner.request_stop()
         subscriber.close()
-        node.spool.close()
+        node.close()
     cpu = {name: cpu_after[name] - cpu_before[name] for name in cpu_after}
     cpu["publisher"] = publisher_cpu
     keys = [SignedReading.from_bytes(f).payload[1:41] for _, f in frames]
     latencies = [received[k] - t for k, t in zip(keys, times)]
     seconds["waiting for frames, runner bookkeeping"] = loop_seconds - sum(seconds.values())
-    return MqttRun(len(frames), batch_size, window_seconds, rate, times[0], times[-1], acked, max(received.values()),
-                   len({v for v in received.values()}), latencies, seconds, cpu, errors)
+    return MqttRun(len(frames), batch_size, window_seconds, rate, min(times), max(times), acked, max(received.values()),
+                   len({v for v in received.values()}), latencies, seconds, cpu, per_message, verify_workers, errors)
 
 
 # -------------------------------------------------------------------------------- Ed25519, two processes

@@ -48,6 +48,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--latency-batch-size", type=int, default=10_000,
                    help="runner batch size in the latency run (large: the time window decides)")
     p.add_argument("--window", type=float, default=1.0, help="runner batch window, seconds")
+    p.add_argument("--frames-per-message", type=int, default=100,
+                   help="frames per MQTT message on a collector's …/readings topic (1: one per message, per device)")
+    p.add_argument("--verify-workers", type=int, default=2, help="oracle's signature processes (0: in its own)")
+    p.add_argument("--single-frame-readings", type=int, default=10_000,
+                   help="readings of a comparison run with one frame per message and no workers (0: skip)")
     p.add_argument("--modbus-cycles", type=int, default=20)
     p.add_argument("--backlog-meters", type=int, default=10_000)
     p.add_argument("--backlog-minutes", type=int, default=60, help="readings per backlog meter, one a minute")
@@ -80,12 +85,12 @@ def main(argv: list[str] | None = None) -> int:
         broker = start_broker(work)
         done()
         try:
-            per_meter = math.ceil((args.readings + args.latency_readings) / args.meters)
+            total = args.readings + args.latency_readings + args.single_frame_readings
+            per_meter = math.ceil(total / args.meters)
             meters = create_fleet(args.meters, per_meter)
             done = step(f"register {args.meters} meters", 1)
             register_fleet(testbed, meters)
             done()
-            total = args.readings + args.latency_readings
             signed = sign_readings(meters, total, step(f"sign {total:,} readings (untimed)", total))
             collectors = [f"c{i % 6 + 1}" for i in range(args.meters)]
             collector_of = {m.name: collectors[i] for i, m in enumerate(meters)}
@@ -95,17 +100,28 @@ def main(argv: list[str] | None = None) -> int:
             throughput = run_mqtt(broker, testbed.oracle, testbed.institution_id, work / "oracle-throughput",
                                   frames[: args.readings], args.batch_size, args.window, None, "throughput",
                                   testbed.anvil.process.pid,
-                                  step("MQTT → anchored, as fast as published", args.readings))
+                                  step(f"MQTT → anchored, as fast as published, {args.frames_per_message} frames "
+                                       f"per message, {args.verify_workers} verify workers", args.readings),
+                                  per_message=args.frames_per_message, verify_workers=args.verify_workers)
             done = step("Ed25519 limit: PyNaCl verify on 2 processes, and on 1", 2)
             limit2 = verify_limit([r for _, r in signed[: args.readings]], public_keys, processes=2)
             done()
             one = measure_verify_ceiling(signed[: min(args.readings, 10_000)], public_keys, rounds=1)
             done()
+            latency_end = args.readings + args.latency_readings
             latency = run_mqtt(broker, testbed.oracle, testbed.institution_id, work / "oracle-latency",
-                               frames[args.readings:], args.latency_batch_size, args.window, args.latency_rate,
-                               "latency", testbed.anvil.process.pid,
+                               frames[args.readings:latency_end], args.latency_batch_size, args.window,
+                               args.latency_rate, "latency", testbed.anvil.process.pid,
                                step(f"MQTT at {args.latency_rate:,.0f}/s, window {args.window:g} s: latency",
-                                    args.latency_readings))
+                                    args.latency_readings),
+                               per_message=args.frames_per_message, verify_workers=args.verify_workers)
+            single = None
+            if args.single_frame_readings:
+                single = run_mqtt(broker, testbed.oracle, testbed.institution_id, work / "oracle-single",
+                                  frames[latency_end:], args.batch_size, args.window, None, "single",
+                                  testbed.anvil.process.pid,
+                                  step("MQTT → anchored, one frame per message, no verify workers",
+                                       args.single_frame_readings))
         finally:
             broker.stop()
             testbed.stop()
@@ -142,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
             "e2e_over_two_process_limit": throughput.readings_per_second / limit2["readings_per_second"],
         },
         "latency": _mqtt_doc(latency),
+        "mqtt_single_frame_messages": None if single is None else _mqtt_doc(single),
         "modbus": modbus,
         "backlog": backlog,
     })
@@ -172,6 +189,8 @@ def _mqtt_doc(run: MqttRun) -> dict[str, object]:
         "publish_readings_per_second": run.readings / max(run.last_publish - run.first_publish, 1e-9),
         "broker_acked_last_frame_after_seconds": run.publisher_acked - run.first_publish,
         "anchors": run.anchors,
+        "frames_per_message": run.frames_per_message,
+        "verify_workers": run.verify_workers,
         "latency_seconds": {"p50": run.latency_percentile(50), "p99": run.latency_percentile(99),
                             "max": max(run.latencies), "min": min(run.latencies)},
         "oracle_loop_seconds": run.oracle_seconds,
@@ -191,8 +210,15 @@ def render(console: Console, doc: dict) -> None:
     table.add_row("MQTT → anchored root, readings/s", f"{t['readings_per_second']:,.0f}",
                   f"{g['target']}: {_met(g['met'])}; {t['readings']:,} readings, {t['anchors']} anchors of "
                   f"{t['batch_size']:,}, {t['seconds_first_publish_to_last_anchor']:.2f} s")
+    table.add_row("  how", "", f"{t['frames_per_message']} frames per MQTT message, "
+                  f"{t['verify_workers']} signature worker processes")
     table.add_row("  publisher alone (QoS 1), readings/s", f"{t['publish_readings_per_second']:,.0f}",
                   "publish calls in the child process")
+    single = doc.get("mqtt_single_frame_messages")
+    if single is not None:
+        table.add_row("  one frame per message, verified in-process", f"{single['readings_per_second']:,.0f}",
+                      f"{single['readings']:,} readings on the per-device topic; "
+                      f"÷ 2-process limit = {single['readings_per_second'] / v['two_processes']['readings_per_second']:.2f}")
     table.add_row("Ed25519 limit, PyNaCl on 2 processes", f"{v['two_processes']['readings_per_second']:,.0f}",
                   f"{v['two_processes']['verifications']:,} verifications, keys prepared")
     table.add_row("  on 1 process (PyNaCl / verify_signature)", f"{v['one_process_pynacl_readings_per_second']:,.0f}",

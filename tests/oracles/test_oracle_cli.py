@@ -56,7 +56,7 @@ def test_status_shows_devices_spool_rejects_alarms_and_the_last_anchor_without_t
     result = cli.invoke(app, ["oracle", "status", "--institution", str(institution), "--json"])
     assert result.exit_code == 0, result.output
     status = json.loads(result.stdout)
-    assert status["devices"] == {"seen": 2, "online": 0}  # their readings are from January: long silent
+    assert status["devices"] == {"seen": 2, "online": 0, "missing_sequences": 0}  # their readings are from January: long silent
     assert {d["device_id"]: d["last_sequence"] for d in status["device_list"]} == {
         "0x" + kwh.device_id.hex(): 3, "0x" + amps.device_id.hex(): 1}
     assert status["spool"] == {"pending": 1, "prepared": 0, "unconfirmed": 0, "deferred": 0}

@@ -23,6 +23,7 @@ from oracles.drivers.mqtt import BrokerAddress, ReadingPublisher, ReadingSubscri
 from oracles.jsonl import signed_reading_to_json
 from oracles.process import connect_for_oracle
 from oracles.runner import Backoff, OracleRunner, RunPolicy
+from oracles.signature_pool import SignaturePool
 from oracles.sources import JsonlTail, QueueSource
 from tests.conftest import Tree, settings_for
 from tests.oracles.conftest import START
@@ -286,3 +287,33 @@ def test_mqtt_frames_plug_in_as_a_source_and_are_anchored(contracts, tree, tmp_p
         publisher.close()
         subscriber.close()
         node.spool.close()
+
+
+def test_collector_messages_of_many_frames_are_verified_by_workers_and_anchored(contracts, tree, tmp_path) -> None:
+    broker = BrokerAddress.parse(os.environ.get("ZCL_MQTT_BROKER", "127.0.0.1:1883"))
+    try:
+        socket.create_connection((broker.host, broker.port), timeout=1).close()
+    except OSError as exc:
+        pytest.skip(f"needs an MQTT broker at {broker} (Mosquitto; set ZCL_MQTT_BROKER): {exc}")
+    meter = registered_meter(contracts, tree.building, "runner-mqtt-many")
+    node = watched_node(contracts, tree.institution, tmp_path / "oracle")
+    node.signatures = SignaturePool(2, chunk=8)
+    tag = uuid.uuid4().hex[:10]
+    subscriber = ReadingSubscriber(tree.institution, broker, client_id=f"oracle-{tag}", session_expiry=60)
+    subscriber.connect(timeout=10)
+    publisher = ReadingPublisher(tree.institution, broker, client_id=f"collector-{tag}")
+    publisher.connect(timeout=10)
+    try:
+        runner = _runner(node, [subscriber], batch_size=20)
+        readings = _series(meter, 1, 60)
+        publisher.publish_many("collector-b", readings[:40])
+        publisher.publish_many("collector-b", readings[30:])  # 10 frames again inside a message of 30
+        publisher.flush()
+        _step_until(runner, lambda _: _anchored_count(node) == 60 and len(node.rejects.entries()) == 10)
+        assert node.rejects.counts_by_reason() == {"replayed": 10}
+        assert [b.reading_count for b in node.spool.batches()] == [20, 20, 20]
+        assert verify_ledger(contracts, node.evidence, tree.institution).ok
+    finally:
+        publisher.close()
+        subscriber.close()
+        node.close()

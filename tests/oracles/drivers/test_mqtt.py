@@ -8,12 +8,15 @@ import pytest
 
 from oracles.drivers.mqtt import (
     FRAME_LENGTH,
+    MAX_FRAMES_PER_MESSAGE,
     BrokerAddress,
     MqttDriverError,
     ReadingPublisher,
     ReadingSubscriber,
     parse_frame,
+    parse_frames,
     reading_topic,
+    readings_topic,
 )
 from oracles.rejects import ReadingRejected, RejectReason
 from tests.oracles.conftest import make_node
@@ -235,3 +238,66 @@ def test_as_a_reading_source_only_spooled_frames_are_acknowledged(broker, unique
         again.close()
     assert all(label.startswith(f"mqtt:zcl/v1/{institution}/") and "#" in label for label, _ in received)
     assert {i for _, i in redelivered} == {i for _, i in received[6:]}
+
+
+# --------------------------------------------------------------- a collector's messages of many frames
+
+
+def test_a_collectors_message_carries_many_frames_back_to_back(step) -> None:
+    frames = [r.signed for r in step[:3]]
+    topic = readings_topic(4, "c1")
+    assert topic == "zcl/v1/4/c1/readings"
+    assert parse_frames(topic, b"".join(f.to_bytes() for f in frames)) == frames
+    for payload, length in ((b"", 0), (frames[0].to_bytes() + b"x", FRAME_LENGTH + 1),
+                            (frames[0].to_bytes() * (MAX_FRAMES_PER_MESSAGE + 1), FRAME_LENGTH * (MAX_FRAMES_PER_MESSAGE + 1))):
+        with pytest.raises(ReadingRejected, match=f"is {length} bytes, expected 1 to {MAX_FRAMES_PER_MESSAGE} frames") as caught:
+            parse_frames(topic, payload)
+        assert caught.value.reason == RejectReason.MALFORMED
+
+
+def test_many_frame_messages_arrive_as_readings_and_are_acknowledged_only_when_all_are_spooled(
+        broker, unique, step) -> None:
+    institution = _institution(unique)
+    subscriber = ReadingSubscriber(institution, broker, client_id=f"sub-{unique}", session_expiry=SESSION)
+    publisher = ReadingPublisher(institution, broker, client_id=f"pub-{unique}", session_expiry=SESSION)
+    subscriber.connect(5)
+    publisher.connect(5)
+    first, second = [r.signed for r in step[:30]], [r.signed for r in step[30:50]]
+    publisher.publish_many("c1", first)  # one message of 30 frames
+    publisher.publish_many("c2", second)  # one of 20
+    publisher.flush()
+    publisher.close()
+    received = []
+    for items in subscriber.batches():
+        received += items
+        if len(received) == 50:
+            break
+    assert [i for _, i in received] == first + second
+    labels = [label for label, _ in received]
+    assert labels[0].startswith(f"mqtt:zcl/v1/{institution}/c1/readings#") and labels[0].endswith("/0")
+    subscriber.spooled(labels[:30] + labels[30:49])  # the first message whole, the second but its last frame
+    subscriber.disconnect()
+    again = ReadingSubscriber(institution, broker, client_id=f"sub-{unique}", session_expiry=SESSION)
+    again.connect(5)
+    try:
+        redelivered = _drain(again, 20, timeout=3)
+    finally:
+        again.close()
+    assert [i for _, i in redelivered] == second  # the whole unfinished message again; none of the first
+
+
+def test_a_many_frame_message_of_the_wrong_length_is_one_rejection(broker, unique) -> None:
+    institution = _institution(unique)
+    subscriber = ReadingSubscriber(institution, broker, client_id=f"sub-{unique}", session_expiry=SESSION)
+    publisher = ReadingPublisher(institution, broker, client_id=f"pub-{unique}", session_expiry=SESSION)
+    subscriber.connect(5)
+    publisher.connect(5)
+    try:
+        publisher.publish_raw(readings_topic(institution, "c3"), bytes(FRAME_LENGTH * 2 + 5))
+        publisher.flush()
+        [(label, item)] = _drain(subscriber, 1)
+    finally:
+        publisher.close()
+        subscriber.close()
+    assert isinstance(item, ReadingRejected) and item.reason == RejectReason.MALFORMED
+    assert f"is {FRAME_LENGTH * 2 + 5} bytes" in item.detail and label.startswith(f"mqtt:zcl/v1/{institution}/c3/readings#")

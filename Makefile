@@ -10,7 +10,11 @@ PYTEST_ARGS ?=
 
 .PHONY: setup chromium test test-contracts test-python demo bench clean
 
-setup: $(VENV)/.installed node_modules/.installed .solcx/.ready chromium
+setup: $(VENV)/.installed node_modules/.installed .solcx/.ready chromium .venv-fuzz/bin/schemathesis
+
+## schemathesis in its own venv (it needs a newer hypothesis than eth-brownie pins): the API fuzz test runs it.
+.venv-fuzz/bin/schemathesis: scripts/toolchain/fuzz_venv.sh
+	PYTHON=$(PYTHON) bash scripts/toolchain/fuzz_venv.sh .venv-fuzz
 
 ## Debian chromium for page tests and PDFs (installed when missing and root; otherwise those tests skip, saying why).
 chromium:

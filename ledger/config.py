@@ -34,6 +34,17 @@ class Settings(BaseModel):
     mqtt_broker: str | None = Field(None, description="MQTT broker host:port for meter frames and alarms (e.g. 127.0.0.1:1883).")
     confirmations: int = Field(1, ge=0, description="Blocks to wait after a transaction before trusting it.")
     max_future_skew_seconds: int = Field(300, ge=0, description="How far ahead of the oracle's clock a reading may be.")
+    database_url: str | None = Field(None, description="SQLAlchemy URL (e.g. postgresql+psycopg://…); default SQLite in data_dir.")
+    jwt_secret: str | None = Field(None, description="HS256 key of API tokens; default a random key kept in data_dir/api-jwt-secret.")
+    token_lifetime_seconds: int = Field(3600, ge=60, description="How long an API access token is valid.")
+
+    @property
+    def sql_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'ledger.sqlite').as_posix()}"
+
+    def oracle_spool_path(self, institution_id: int) -> Path:
+        """The spool (readings and alarms) of the oracle node serving `institution_id`."""
+        return self.data_dir / "oracle" / f"institution-{institution_id}" / "spool.sqlite"
 
     @property
     def evidence_path(self) -> Path:

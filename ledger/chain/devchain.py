@@ -42,8 +42,11 @@ class DevChain:
 
 
 def anvil_binary() -> str:
+    """The native anvil npm installed for this platform, not its node wrapper: stopping the wrapper would
+    orphan the real process (and its temporary state folders)."""
+    native = sorted(NODE_BIN.parent.glob("@foundry-rs/anvil-*/bin/anvil"))
     local = NODE_BIN / "anvil"
-    found = str(local) if local.exists() else shutil.which("anvil")
+    found = str(native[0]) if native else str(local) if local.exists() else shutil.which("anvil")
     if not found:
         raise RuntimeError("anvil not found: run `make setup` (npm ci installs @foundry-rs/anvil)")
     return found
@@ -65,7 +68,7 @@ def start_anvil(port: int | None = None, state_file: Path | None = None, log_fil
     """Start anvil on `port` (a free one by default); with `state_file` the chain survives restarts."""
     port = port or free_port()
     args = [anvil_binary(), "--port", str(port), "--chain-id", str(DEV_CHAIN_ID), "--accounts", "10",
-            "--gas-limit", "60000000"]
+            "--gas-limit", "60000000", "--max-persisted-states", "0"]  # no old states piling up in ~/.foundry
     if state_file is not None:
         state_file.parent.mkdir(parents=True, exist_ok=True)
         args += ["--state", str(state_file), "--state-interval", "5"]

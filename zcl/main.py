@@ -10,11 +10,17 @@ from zcl import context
 from zcl.account import account_command
 from zcl.accounting import measures_app
 from zcl.alarms import alarms_app
+from zcl.certify import certify_app
+from zcl.credits import credits_app
 from zcl.evidence import evidence_app
+from zcl.market import market_app
+from zcl.meeting import meeting_app
 from zcl.oracle import oracle_app
 from zcl.registry import deploy, device_app, keygen, org_app
 from zcl.report import report_command
 from zcl.results import audit, result_app
+from zcl.retire import retire_command
+from zcl.savings import savings_app
 from zcl.simulate import simulate_app
 from zcl.verify import verify
 
@@ -51,3 +57,18 @@ app.add_typer(measures_app, name="measures")
 app.add_typer(result_app, name="result")
 app.add_typer(simulate_app, name="simulate")
 app.add_typer(alarms_app, name="alarms")
+app.command("retire")(retire_command)
+app.add_typer(credits_app, name="credits")
+app.add_typer(savings_app, name="savings")
+app.add_typer(market_app, name="market")
+app.add_typer(certify_app, name="certify")
+app.add_typer(meeting_app, name="meeting")
+
+from zcl.index import index_command  # noqa: E402  (kept beside its registration)
+
+app.command("index")(index_command)
+
+from zcl.api import api_app, user_app  # noqa: E402  (kept beside its registration)
+
+app.add_typer(api_app, name="api")
+app.add_typer(user_app, name="user")

@@ -13,7 +13,7 @@ import {IOrganizationRegistry} from "./interfaces/IOrganizationRegistry.sol";
 ///         region admins designate verifiers, verifiers act on the institutions below their region.
 ///         All three follow the tree as it is now, so moving an institution under another region
 ///         moves it to that region's verifiers.
-/// @dev The overlap rule needs the periods held by an (institution, boundary): each keeps the ids of
+/// @dev The overlap rule needs the periods held by a (kind, institution, boundary): each keeps the ids of
 ///      its Submitted and Final results in a short array (four ids a slot) that the checks scan.
 ///      Its length is the number of such results, so a boundary reported year by year stays cheap;
 ///      Rejected and Superseded results leave the array (swap and pop) but keep their records.
@@ -30,7 +30,8 @@ contract AccountingLedger is IAccountingLedger {
     uint64 private _resultCount;
     mapping(uint64 resultId => Result) private _results;
     mapping(uint64 resultId => uint64 restatementId) private _pendingRestatements;
-    mapping(uint64 institutionId => mapping(uint64 boundaryId => uint64[] resultIds)) private _activeResults;
+    mapping(ResultKind kind => mapping(uint64 institutionId => mapping(uint64 boundaryId => uint64[] resultIds)))
+        private _activeResults;
     mapping(address account => uint64[] regionIds) private _verifierRegions;
 
     /// @param organizations_ The OrganizationRegistry; must be the one behind `attestations_`.
@@ -53,7 +54,17 @@ contract AccountingLedger is IAccountingLedger {
     {
         if (_organizations.institutionOf(institutionId) != institutionId) revert NotInstitution(institutionId);
         _checkInstitutionAdmin(institutionId);
-        resultId = _record(institutionId, boundaryId, input, 0);
+        resultId = _record(institutionId, boundaryId, input, 0, ResultKind.Emissions);
+    }
+
+    /// @inheritdoc IAccountingLedger
+    function submitSavingsResult(uint64 institutionId, uint64 boundaryId, ResultInput calldata input)
+        external
+        returns (uint64 resultId)
+    {
+        if (_organizations.institutionOf(institutionId) != institutionId) revert NotInstitution(institutionId);
+        _checkInstitutionAdmin(institutionId);
+        resultId = _record(institutionId, boundaryId, input, 0, ResultKind.Savings);
     }
 
     /// @inheritdoc IAccountingLedger
@@ -103,7 +114,7 @@ contract AccountingLedger is IAccountingLedger {
         uint64 pending = _pendingRestatements[oldResultId];
         if (pending != 0) revert RestatementPending(oldResultId, pending);
 
-        newResultId = _record(institutionId, old.boundaryId, input, oldResultId);
+        newResultId = _record(institutionId, old.boundaryId, input, oldResultId, old.kind);
         _results[newResultId].supersedes = oldResultId;
         _pendingRestatements[oldResultId] = newResultId;
         emit ResultRestated(oldResultId, newResultId, institutionId, reason);
@@ -141,6 +152,19 @@ contract AccountingLedger is IAccountingLedger {
     }
 
     /// @inheritdoc IAccountingLedger
+    function summaryOf(uint64 resultId) external view returns (ResultSummary memory) {
+        Result storage result = _existing(resultId);
+        return ResultSummary({
+            institutionId: result.institutionId,
+            boundaryId: result.boundaryId,
+            status: result.status,
+            kind: result.kind,
+            supersedes: result.supersedes,
+            total: uint256(result.scope1) + result.scope2 + result.scope3
+        });
+    }
+
+    /// @inheritdoc IAccountingLedger
     function resultCount() external view returns (uint64) {
         return _resultCount;
     }
@@ -158,14 +182,14 @@ contract AccountingLedger is IAccountingLedger {
 
     /// @inheritdoc IAccountingLedger
     function activeResults(uint64 institutionId, uint64 boundaryId) external view returns (uint64[] memory) {
-        return _activeResults[institutionId][boundaryId];
+        return _activeResults[ResultKind.Emissions][institutionId][boundaryId];
     }
 
     /// @inheritdoc IAccountingLedger
     /// @dev Final results of one boundary never overlap: a restatement may overlap the result it
     ///      restates only while it is Submitted, and that result stops being Final when it is approved.
     function finalResultAt(uint64 institutionId, uint64 boundaryId, uint40 timestamp) external view returns (uint64) {
-        uint64[] storage ids = _activeResults[institutionId][boundaryId];
+        uint64[] storage ids = _activeResults[ResultKind.Emissions][institutionId][boundaryId];
         for (uint256 i = 0; i < ids.length; ++i) {
             Result storage result = _results[ids[i]];
             if (
@@ -206,13 +230,16 @@ contract AccountingLedger is IAccountingLedger {
 
     // --- internals ----------------------------------------------------------------------
 
-    /// @dev Validates `input` for a result of `boundaryId` in `institutionId` and stores it as
-    ///      Submitted. `restatedId` (0 for a fresh submission) is the one active result the new
-    ///      period may overlap.
-    function _record(uint64 institutionId, uint64 boundaryId, ResultInput calldata input, uint64 restatedId)
-        private
-        returns (uint64 resultId)
-    {
+    /// @dev Validates `input` for a result of `kind` for `boundaryId` in `institutionId` and stores
+    ///      it as Submitted. `restatedId` (0 for a fresh submission) is the one active result of the
+    ///      kind the new period may overlap.
+    function _record(
+        uint64 institutionId,
+        uint64 boundaryId,
+        ResultInput calldata input,
+        uint64 restatedId,
+        ResultKind kind
+    ) private returns (uint64 resultId) {
         if (_organizations.institutionOf(boundaryId) != institutionId) {
             revert BoundaryOutsideInstitution(institutionId, boundaryId);
         }
@@ -226,7 +253,7 @@ contract AccountingLedger is IAccountingLedger {
         }
         if (bytes(input.reportCid).length == 0) revert EmptyReportCid();
 
-        uint64[] storage active = _activeResults[institutionId][boundaryId];
+        uint64[] storage active = _activeResults[kind][institutionId][boundaryId];
         for (uint256 i = 0; i < active.length; ++i) {
             uint64 id = active[i];
             Result storage other = _results[id];
@@ -244,6 +271,7 @@ contract AccountingLedger is IAccountingLedger {
         result.periodEnd = input.periodEnd;
         result.status = ResultStatus.Submitted;
         result.inputBatchCount = input.inputBatchCount;
+        result.kind = kind;
         result.methodologyId = input.methodologyId;
         result.methodologyHash = input.methodologyHash;
         result.factorSetHash = input.factorSetHash;
@@ -254,12 +282,12 @@ contract AccountingLedger is IAccountingLedger {
         result.reportCidHash = keccak256(bytes(input.reportCid));
         result.submitter = msg.sender;
         result.submittedAt = uint40(block.timestamp);
-        emit ResultSubmitted(resultId, institutionId, boundaryId, msg.sender, input);
+        emit ResultSubmitted(resultId, institutionId, boundaryId, msg.sender, input, kind);
     }
 
     /// @dev Drops a result that stopped holding its period from its boundary's active list.
     function _release(Result storage result, uint64 resultId) private {
-        uint64[] storage active = _activeResults[result.institutionId][result.boundaryId];
+        uint64[] storage active = _activeResults[result.kind][result.institutionId][result.boundaryId];
         _removeAt(active, _indexOf(active, resultId));
     }
 

@@ -6,6 +6,7 @@ import {ERC1155} from "@openzeppelin/contracts/token/ERC1155/ERC1155.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {RetirementCertificate} from "./RetirementCertificate.sol";
+import {IAccountingLedger} from "./interfaces/IAccountingLedger.sol";
 import {ICarbonCredit} from "./interfaces/ICarbonCredit.sol";
 import {IOrganizationRegistry} from "./interfaces/IOrganizationRegistry.sol";
 import {IRetirementCertificate} from "./interfaces/IRetirementCertificate.sol";
@@ -22,6 +23,10 @@ import {IRetirementCertificate} from "./interfaces/IRetirementCertificate.sol";
 ///      stored per range: they follow from the counters and are listed in CreditsRetired, with
 ///      their hash kept in the certificate, which keeps a 1,000-range batch retirement within a
 ///      block. Supply is `issued - retired`, so no ERC1155Supply counters are needed.
+///      An internal class credits an institution's own savings: each verification cites a Final,
+///      institution-wide Savings result of the AccountingLedger, and the tonnes verified against a
+///      result's restatement chain (kept under its first result's id, so a restatement cannot
+///      re-open savings already credited) never exceed the savings of the result cited.
 contract CarbonCredit is ERC1155, AccessControl, ICarbonCredit {
     /// @notice May approve verifications.
     bytes32 public constant VERIFIER_ROLE = keccak256("VERIFIER_ROLE");
@@ -30,8 +35,10 @@ contract CarbonCredit is ERC1155, AccessControl, ICarbonCredit {
 
     uint16 private constant _MIN_VINTAGE = 1990;
     uint16 private constant _MAX_VINTAGE = 2999;
+    uint256 private constant _GRAMS_PER_TONNE = 1_000_000;
 
     IOrganizationRegistry private immutable _organizations;
+    IAccountingLedger private immutable _accounting;
     IRetirementCertificate private immutable _certificates;
 
     uint32 private _creditClassCount;
@@ -43,14 +50,17 @@ contract CarbonCredit is ERC1155, AccessControl, ICarbonCredit {
     mapping(uint256 tokenId => TokenSupply) private _supplies;
     mapping(uint256 tokenId => mapping(uint32 index => IssuanceBatch)) private _batches;
     mapping(bytes32 registryKey => bool) private _importedSerials;
+    mapping(uint64 firstResultId => uint64 tonnes) private _savingsVerified;
 
     /// @param governance Receives DEFAULT_ADMIN_ROLE.
-    /// @param organizations_ The OrganizationRegistry that project institution ids refer to.
+    /// @param accounting_ The AccountingLedger whose Savings results internal credits are issued
+    ///        against; its OrganizationRegistry is the one project institution ids refer to.
     /// @param uri_ ERC-1155 metadata URI template (`{id}` is replaced by clients).
-    constructor(address governance, address organizations_, string memory uri_) ERC1155(uri_) {
-        if (governance == address(0) || organizations_ == address(0)) revert ZeroAddress();
+    constructor(address governance, address accounting_, string memory uri_) ERC1155(uri_) {
+        if (governance == address(0) || accounting_ == address(0)) revert ZeroAddress();
         _grantRole(DEFAULT_ADMIN_ROLE, governance);
-        _organizations = IOrganizationRegistry(organizations_);
+        _accounting = IAccountingLedger(accounting_);
+        _organizations = IOrganizationRegistry(IAccountingLedger(accounting_).organizations());
         _certificates = new RetirementCertificate();
     }
 
@@ -81,6 +91,7 @@ contract CarbonCredit is ERC1155, AccessControl, ICarbonCredit {
     {
         if (classId == 0 || classId > _creditClassCount) revert UnknownCreditClass(classId);
         if (bytes(name).length == 0) revert EmptyProjectName();
+        if (institutionId == 0 && !_creditClasses[classId].isExternal) revert InstitutionRequired(classId);
         if (institutionId != 0 && _organizations.institutionOf(institutionId) != institutionId) {
             revert NotInstitution(institutionId);
         }
@@ -96,6 +107,7 @@ contract CarbonCredit is ERC1155, AccessControl, ICarbonCredit {
         uint64 projectId,
         uint16 vintage,
         uint64 verifiedTonnes,
+        uint64 resultId,
         string calldata evidenceCid
     ) external onlyRole(VERIFIER_ROLE) {
         if (verificationId == bytes32(0)) revert ZeroVerificationId();
@@ -104,6 +116,12 @@ contract CarbonCredit is ERC1155, AccessControl, ICarbonCredit {
         if (vintage < _MIN_VINTAGE || vintage > _MAX_VINTAGE) revert InvalidVintage(vintage);
         if (verifiedTonnes == 0) revert ZeroAmount();
         if (bytes(evidenceCid).length == 0) revert EmptyEvidenceCid();
+        if (_creditClasses[project.classId].isExternal) {
+            if (resultId != 0) revert UnexpectedSavingsResult(projectId, resultId);
+        } else {
+            if (resultId == 0) revert SavingsResultRequired(projectId);
+            _bookSavings(resultId, project.institutionId, verifiedTonnes);
+        }
 
         project.verifiedTonnes += verifiedTonnes;
         _verifications[verificationId] = Verification({
@@ -111,9 +129,12 @@ contract CarbonCredit is ERC1155, AccessControl, ICarbonCredit {
             vintage: vintage,
             verifiedTonnes: verifiedTonnes,
             issuedTonnes: 0,
-            approvedAt: uint40(block.timestamp)
+            approvedAt: uint40(block.timestamp),
+            resultId: resultId
         });
-        emit VerificationApproved(verificationId, projectId, msg.sender, vintage, verifiedTonnes, evidenceCid);
+        emit VerificationApproved(
+            verificationId, projectId, msg.sender, vintage, verifiedTonnes, resultId, evidenceCid
+        );
     }
 
     // --- issuance -----------------------------------------------------------------------------
@@ -219,6 +240,12 @@ contract CarbonCredit is ERC1155, AccessControl, ICarbonCredit {
     }
 
     /// @inheritdoc ICarbonCredit
+    function savingsOf(uint64 resultId) external view returns (uint256 savingsTonnes, uint64 verifiedTonnes) {
+        IAccountingLedger.ResultSummary memory result = _accounting.summaryOf(resultId);
+        return (result.total / _GRAMS_PER_TONNE, _savingsVerified[_firstOfChain(resultId, result.supersedes)]);
+    }
+
+    /// @inheritdoc ICarbonCredit
     function supplyOf(uint256 tokenId) external view returns (TokenSupply memory) {
         return _supplies[tokenId];
     }
@@ -300,6 +327,11 @@ contract CarbonCredit is ERC1155, AccessControl, ICarbonCredit {
         return address(_organizations);
     }
 
+    /// @inheritdoc ICarbonCredit
+    function accounting() external view returns (address) {
+        return address(_accounting);
+    }
+
     /// @notice ERC-1155, ERC-1155 metadata URI, AccessControl and ERC-165.
     function supportsInterface(bytes4 interfaceId) public view override(ERC1155, AccessControl) returns (bool) {
         return super.supportsInterface(interfaceId);
@@ -320,6 +352,39 @@ contract CarbonCredit is ERC1155, AccessControl, ICarbonCredit {
         if (amount == 0) revert ZeroAmount();
         uint64 remaining = verification.verifiedTonnes - verification.issuedTonnes;
         if (amount > remaining) revert IssuanceExceedsVerifiedSavings(verification.projectId, amount, remaining);
+        uint64 resultId = verification.resultId;
+        if (resultId != 0) {
+            IAccountingLedger.ResultStatus status = _accounting.summaryOf(resultId).status;
+            if (status != IAccountingLedger.ResultStatus.Final) revert ResultNotFinal(resultId, status);
+        }
+    }
+
+    /// @dev Books `tonnes` against Savings result `resultId` for a verification of `institutionId`'s
+    ///      project: the result must be Final, institution-wide and the institution's, and the tonnes
+    ///      verified against its restatement chain, these included, at most its savings.
+    function _bookSavings(uint64 resultId, uint64 institutionId, uint64 tonnes) private {
+        IAccountingLedger.ResultSummary memory result = _accounting.summaryOf(resultId);
+        if (result.kind != IAccountingLedger.ResultKind.Savings) revert NotSavingsResult(resultId);
+        if (result.institutionId != institutionId || result.boundaryId != institutionId) {
+            revert ResultNotInstitutionWide(resultId, institutionId);
+        }
+        if (result.status != IAccountingLedger.ResultStatus.Final) revert ResultNotFinal(resultId, result.status);
+        uint64 first = _firstOfChain(resultId, result.supersedes);
+        uint64 verified = _savingsVerified[first];
+        uint256 savings = result.total / _GRAMS_PER_TONNE;
+        uint256 available = savings > verified ? savings - verified : 0;
+        if (tonnes > available) revert VerifiedTonnesExceedSavings(resultId, tonnes, available);
+        _savingsVerified[first] = verified + tonnes; // <= savings, and tonnes fit in a uint64
+    }
+
+    /// @dev The first result of the restatement chain that ends in `resultId` (which restates
+    ///      `supersedes`): the key its verified tonnes are booked under.
+    function _firstOfChain(uint64 resultId, uint64 supersedes) private view returns (uint64 first) {
+        first = resultId;
+        while (supersedes != 0) {
+            first = supersedes;
+            supersedes = _accounting.summaryOf(first).supersedes;
+        }
     }
 
     /// @dev Books the issuance (verification, project, token supply, batch) before minting: the

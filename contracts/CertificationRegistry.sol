@@ -363,7 +363,7 @@ contract CertificationRegistry is AccessControl, ICertificationRegistry {
         }
     }
 
-    /// @dev A Final result covering the whole institution (its boundary is the institution node).
+    /// @dev A Final Emissions result covering the whole institution (its boundary is the institution node).
     ///      Reverts IAccountingLedger.UnknownResult (from the ledger) for an unknown id.
     function _finalResult(uint64 resultId, uint64 institutionId)
         private
@@ -374,6 +374,7 @@ contract CertificationRegistry is AccessControl, ICertificationRegistry {
         if (result.institutionId != institutionId || result.boundaryId != institutionId) {
             revert ResultNotInstitutionWide(resultId, institutionId);
         }
+        if (result.kind != IAccountingLedger.ResultKind.Emissions) revert NotEmissionsResult(resultId);
         if (result.status != IAccountingLedger.ResultStatus.Final) revert ResultNotFinal(resultId, result.status);
     }
 

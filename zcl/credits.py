@@ -70,16 +70,37 @@ def approve_verification(
     vintage: int = typer.Option(..., help="Year the reductions happened."),
     tonnes: int = typer.Option(..., help="Verified reductions (M&V savings) in whole tonnes."),
     evidence: str = typer.Option(..., help="CID of the verification report."),
+    result: int = typer.Option(0, "--result", min=0, help="The institution's Final Savings result (AccountingLedger id) "
+                                                             "verified; required for an internal class, 0 for external."),
     verification_id: str = typer.Option(None, "--id", help="32-byte hex id, or text hashed into one; default the evidence CID."),
 ) -> None:
-    """Approve a verification, allowing issuance up to TONNES for the project's vintage (verifier key)."""
+    """Approve a verification, allowing issuance up to TONNES for the project's vintage (verifier key).
+
+    The institution's own credits are verified against its M&V savings on chain: the contract refuses
+    TONNES beyond what is left of the cited Savings result.
+    """
     vid = parse_verification_id(verification_id or evidence)
     credits = credit_contracts().credits
-    tx = credits.approve_verification(vid, project, vintage, parse_amount(tonnes, "--tonnes"), evidence)
+    tx = credits.approve_verification(vid, project, vintage, parse_amount(tonnes, "--tonnes"), evidence, result)
     console.print(tx_line(f"verification 0x{vid.hex()} approved", tx))
     v = credits.verification(vid)
     console.print(f"project {v.project_id}, vintage {v.vintage}: {v.verified_tonnes:,} t verified, "
                   f"{v.remaining_tonnes:,} t issuable", highlight=False)
+    if v.result_id:
+        _print_savings(credits, v.result_id)
+
+
+@credits_app.command("savings")
+@reports_errors
+def savings(result: int = typer.Argument(..., help="AccountingLedger result id.")) -> None:
+    """How many tonnes of a Savings result have been verified, and how many are left."""
+    _print_savings(credit_contracts().credits, result)
+
+
+def _print_savings(credits: CarbonCreditClient, result_id: int) -> None:
+    b = credits.savings(result_id)
+    console.print(f"savings result {b.result_id}: {b.savings_tonnes:,} t saved, {b.verified_tonnes:,} t verified, "
+                  f"{b.available_tonnes:,} t left", highlight=False)
 
 
 def _print_issuance(credits: CarbonCreditClient, issuance: Issuance) -> None:

@@ -9,6 +9,9 @@ pragma solidity ^0.8.24;
 ///         with its status and its links (`supersedes`, `supersededBy`).
 /// @dev Units and conventions shared with ledger/accounting (engine.py `to_chain_integer`):
 ///      - totals are integers in gCO2e (1 unit = 1 g CO2e = 10⁻³ kgCO2e), never negative;
+///      - a Savings result's totals are the emissions its reporting period avoided against the
+///        adjusted baseline (IPMVP option C, ledger/accounting/mv.py), per scope; an Emissions
+///        result's are the period's emissions;
 ///      - a period is half-open, [periodStart, periodEnd) in unix seconds: consecutive periods
 ///        share an end and a start without overlapping;
 ///      - the input set is an OpenZeppelin-compatible Merkle tree (sorted-pair keccak) whose leaves
@@ -21,6 +24,13 @@ interface IAccountingLedger {
         Final, // approved; restatable
         Rejected, // refused by a verifier; frees its period
         Superseded // replaced by the Final restatement `supersededBy`
+    }
+
+    /// @notice What a result's scope totals measure. The overlap rule and the active lists are per
+    ///         kind, so a boundary's emissions and its verified savings of one period coexist.
+    enum ResultKind {
+        Emissions, // the period's emissions (submitResult)
+        Savings // emissions avoided in the reporting period by measured savings (submitSavingsResult)
     }
 
     /// @notice What a submitter states about a period; the institution and boundary are given
@@ -48,6 +58,7 @@ interface IAccountingLedger {
         uint40 periodEnd;
         ResultStatus status;
         uint32 inputBatchCount;
+        ResultKind kind; // fills slot 0; kept by restatements
         // slots 1-3
         bytes32 methodologyId;
         bytes32 methodologyHash;
@@ -69,12 +80,23 @@ interface IAccountingLedger {
         uint40 verifiedAt;
     }
 
+    /// @notice What a claim against a result needs of it, read from three of its slots.
+    struct ResultSummary {
+        uint64 institutionId;
+        uint64 boundaryId;
+        ResultStatus status;
+        ResultKind kind;
+        uint64 supersedes;
+        uint256 total; // scope1 + scope2 + scope3, gCO2e
+    }
+
     event ResultSubmitted(
         uint64 indexed resultId,
         uint64 indexed institutionId,
         uint64 indexed boundaryId,
         address submitter,
-        ResultInput input
+        ResultInput input,
+        ResultKind kind
     );
     event ResultVerified(
         uint64 indexed resultId,
@@ -132,6 +154,14 @@ interface IAccountingLedger {
         external
         returns (uint64 resultId);
 
+    /// @notice `submitResult` for a Savings result: `input`'s totals are the emissions avoided in
+    ///         its period (the reporting period), its input set covers the baseline and reporting
+    ///         periods' batches and its report is the M&V report. Same rights and rules, and the
+    ///         overlap rule applies among the boundary's Savings results only.
+    function submitSavingsResult(uint64 institutionId, uint64 boundaryId, ResultInput calldata input)
+        external
+        returns (uint64 resultId);
+
     /// @notice Approve (→ Final) or reject (→ Rejected) a Submitted result. The caller must be a
     ///         verifier of a Region above the institution, and neither its submitter nor a direct
     ///         admin of the institution. Approving a restatement marks the result it restates
@@ -139,7 +169,7 @@ interface IAccountingLedger {
     ///         rejection) must not be empty; it is kept in the ResultVerified event.
     function verifyResult(uint64 resultId, bool approve, string calldata statement) external;
 
-    /// @notice Restate a Final result: a new Submitted result for the same institution and boundary
+    /// @notice Restate a Final result: a new Submitted result of the same kind, institution and boundary
     ///         that names `oldResultId` and a non-empty reason. Its period may differ but may
     ///         intersect no Submitted or Final result other than the one restated. One restatement
     ///         of a result may be pending at a time; when it becomes Final the old one becomes
@@ -162,6 +192,10 @@ interface IAccountingLedger {
     /// @notice A result's record. Reverts UnknownResult.
     function resultOf(uint64 resultId) external view returns (Result memory);
 
+    /// @notice A result's institution, boundary, status, kind, the result it restates and its total
+    ///         over the scopes. Reverts UnknownResult.
+    function summaryOf(uint64 resultId) external view returns (ResultSummary memory);
+
     /// @notice Number of results; ids run from 1 to resultCount().
     function resultCount() external view returns (uint64);
 
@@ -172,11 +206,11 @@ interface IAccountingLedger {
     /// @notice The regions `account` is designated on, in no particular order.
     function verifierRegions(address account) external view returns (uint64[] memory);
 
-    /// @notice The results of an institution and boundary that hold their periods (Submitted or
-    ///         Final, not Superseded), in no particular order.
+    /// @notice The Emissions results of an institution and boundary that hold their periods
+    ///         (Submitted or Final, not Superseded), in no particular order.
     function activeResults(uint64 institutionId, uint64 boundaryId) external view returns (uint64[] memory);
 
-    /// @notice The Final result of an institution and boundary whose period contains `timestamp`
+    /// @notice The Final Emissions result of an institution and boundary whose period contains `timestamp`
     ///         (periodStart ≤ timestamp < periodEnd), or 0. At most one can exist.
     function finalResultAt(uint64 institutionId, uint64 boundaryId, uint40 timestamp) external view returns (uint64);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IAccountingLedger} from "./IAccountingLedger.sol";
 import {IRetirementCertificate} from "./IRetirementCertificate.sol";
 
 /// @title Carbon credits as ERC-1155 tokens with serial numbers, issued against approved
@@ -19,8 +20,11 @@ import {IRetirementCertificate} from "./IRetirementCertificate.sol";
 ///
 ///         Issuance. A VERIFIER_ROLE account approves a verification (id, project, vintage,
 ///         verified tonnes, evidence CID); an ISSUER_ROLE account then issues against it, never
-///         more than its verified tonnes in total (for an institution's own reductions: the M&V
-///         savings verified for the project). Credits of an external registry (CCER, VCS, GS …)
+///         more than its verified tonnes in total. An internal class credits an institution's own
+///         reductions: its verification must cite a Final, institution-wide Savings result of
+///         the AccountingLedger (the institution's M&V savings, submitted by it and made Final by
+///         a regulator's verifier), and all verifications citing a result (or a result it
+///         restates) together never exceed its savings in whole tonnes. Credits of an external registry (CCER, VCS, GS …)
 ///         are brought in with `importExternalCredits`, naming the registry serial; the same
 ///         (registry, serial) can be imported once.
 interface ICarbonCredit {
@@ -44,13 +48,15 @@ interface ICarbonCredit {
     }
 
     /// @notice An approved verification: it allows issuing up to `verifiedTonnes` of the
-    ///         project's `vintage`.
+    ///         project's `vintage`; `resultId` is the AccountingLedger Savings result it cites
+    ///         (0 for an external class).
     struct Verification {
         uint64 projectId;
         uint16 vintage;
         uint64 verifiedTonnes;
         uint64 issuedTonnes;
         uint40 approvedAt;
+        uint64 resultId; // a second slot, written for internal classes only
     }
 
     /// @notice Per token id: serials 1..issued exist, serials 1..retired are retired.
@@ -78,6 +84,7 @@ interface ICarbonCredit {
         address indexed verifier,
         uint16 vintage,
         uint64 verifiedTonnes,
+        uint64 resultId,
         string evidenceCid
     );
     event CreditsIssued(
@@ -110,6 +117,8 @@ interface ICarbonCredit {
     error UnknownProject(uint64 projectId);
     error EmptyProjectName();
     error NotInstitution(uint64 nodeId);
+    /// @dev An internal class credits an institution's own savings: its projects name one.
+    error InstitutionRequired(uint32 classId);
     error ZeroVerificationId();
     error VerificationAlreadyApproved(bytes32 verificationId);
     error UnknownVerification(bytes32 verificationId);
@@ -118,6 +127,19 @@ interface ICarbonCredit {
     error EmptyEvidenceCid();
     error ZeroAmount();
     error IssuanceExceedsVerifiedSavings(uint64 projectId, uint64 requested, uint64 remaining);
+    /// @dev A verification of an internal class's project cites no Savings result.
+    error SavingsResultRequired(uint64 projectId);
+    /// @dev A verification of an external class's project cites an AccountingLedger result.
+    error UnexpectedSavingsResult(uint64 projectId, uint64 resultId);
+    /// @dev The cited result is an Emissions result.
+    error NotSavingsResult(uint64 resultId);
+    /// @dev The cited result is not of the project's institution, or not of its whole boundary.
+    error ResultNotInstitutionWide(uint64 resultId, uint64 institutionId);
+    /// @dev The cited result is not (or, at issuance, no longer) Final.
+    error ResultNotFinal(uint64 resultId, IAccountingLedger.ResultStatus status);
+    /// @dev The tonnes verified against the result's restatement chain would exceed its savings;
+    ///      `available` is its savings in whole tonnes less the tonnes already verified.
+    error VerifiedTonnesExceedSavings(uint64 resultId, uint64 requested, uint256 available);
     /// @dev `issue` on an external class, or `importExternalCredits` on an internal one.
     error WrongIssuancePath(uint32 classId, bool isExternal);
     error EmptyExternalSerial();
@@ -144,17 +166,23 @@ interface ICarbonCredit {
     /// @notice Approve (and anchor on chain) a verification of `verifiedTonnes` of reductions of
     ///         `projectId` in `vintage`, documented at `evidenceCid`. VERIFIER_ROLE. The id is
     ///         chosen by the verifier (e.g. the hash of its report) and can be approved once.
+    ///         For an internal class `resultId` is the Savings result verified (see above; reverts
+    ///         SavingsResultRequired, NotSavingsResult, ResultNotInstitutionWide, ResultNotFinal,
+    ///         VerifiedTonnesExceedSavings); for an external class it is 0.
     function approveVerification(
         bytes32 verificationId,
         uint64 projectId,
         uint16 vintage,
         uint64 verifiedTonnes,
+        uint64 resultId,
         string calldata evidenceCid
     ) external;
 
     /// @notice Mint `amount` tonnes of an internal class to `to` against `verificationId`, as the
     ///         next serial range of token (class, project, vintage). ISSUER_ROLE. Reverts
-    ///         IssuanceExceedsVerifiedSavings when the verification has less than `amount` left.
+    ///         IssuanceExceedsVerifiedSavings when the verification has less than `amount` left,
+    ///         ResultNotFinal when the Savings result it cites has been superseded since (its
+    ///         unissued tonnes stay booked: a restatement never frees savings for re-crediting).
     function issue(bytes32 verificationId, address to, uint64 amount)
         external
         returns (uint256 tokenId, uint64 firstSerial, uint64 lastSerial);
@@ -204,6 +232,11 @@ interface ICarbonCredit {
     /// @notice Reverts UnknownVerification.
     function verificationOf(bytes32 verificationId) external view returns (Verification memory);
 
+    /// @notice The savings of AccountingLedger result `resultId` in whole tonnes (its total over
+    ///         the scopes, rounded down) and the tonnes verified so far against its restatement
+    ///         chain. Reverts IAccountingLedger.UnknownResult.
+    function savingsOf(uint64 resultId) external view returns (uint256 savingsTonnes, uint64 verifiedTonnes);
+
     /// @notice Issued and retired serial counts and the number of issuance batches of `tokenId`.
     function supplyOf(uint256 tokenId) external view returns (TokenSupply memory);
 
@@ -239,6 +272,9 @@ interface ICarbonCredit {
     /// @notice The RetirementCertificate contract this contract deployed and alone mints to.
     function certificates() external view returns (address);
 
-    /// @notice The OrganizationRegistry that institution ids refer to.
+    /// @notice The OrganizationRegistry that institution ids refer to (the AccountingLedger's).
     function organizations() external view returns (address);
+
+    /// @notice The AccountingLedger whose Savings results internal credits are issued against.
+    function accounting() external view returns (address);
 }

@@ -149,6 +149,8 @@ interface ICertificationRegistry {
     error ResultNotFinal(uint64 resultId, IAccountingLedger.ResultStatus status);
     /// @dev The result is of another institution, or of a scene rather than the whole institution.
     error ResultNotInstitutionWide(uint64 resultId, uint64 institutionId);
+    /// @dev The cited result is a Savings result: applications cite emissions.
+    error NotEmissionsResult(uint64 resultId);
     error BaselineRequired(Level level, uint32 criteriaVersion);
     error BaselineNotEarlier(uint64 baselineResultId, uint64 resultId);
     error ZeroActivity();

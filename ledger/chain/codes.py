@@ -34,6 +34,13 @@ class ResultStatus(IntEnum):
     SUPERSEDED = 4
 
 
+class ResultKind(IntEnum):
+    """IAccountingLedger.ResultKind: what a result's scope totals measure."""
+
+    EMISSIONS = 0
+    SAVINGS = 1  # emissions avoided by M&V-verified savings (ledger/accounting/savings_report.py)
+
+
 # --- credits, retirement, certification (ICarbonCredit, IRetirementCertificate, ICertificationRegistry) ---
 
 

@@ -22,7 +22,8 @@ CORE_CONTRACTS = ("OrganizationRegistry", "DeviceRegistry", "AttestationLedger",
 CREDIT_CONTRACTS = ("CarbonCredit", "RetirementCertificate", "CreditMarket", "CertificationRegistry")
 # Demo-chain stand-in for a settlement currency (contracts/test/); a real deployment names an existing ERC-20.
 DEMO_SETTLEMENT_TOKEN = "SettlementToken"
-DEPLOYABLE = CORE_CONTRACTS + CREDIT_CONTRACTS + (DEMO_SETTLEMENT_TOKEN,)
+WORKFLOW_CONTRACTS = ("WorkflowLog",)  # anchors of the API's signed retrofit-project steps
+DEPLOYABLE = CORE_CONTRACTS + CREDIT_CONTRACTS + (DEMO_SETTLEMENT_TOKEN,) + WORKFLOW_CONTRACTS
 SETTINGS = {
     "optimizer": {"enabled": True, "runs": 200},
     "evmVersion": "cancun",

@@ -66,16 +66,32 @@ class Project:
 
 @dataclass(frozen=True)
 class Verification:
+    """An approved verification; `result_id` is the AccountingLedger Savings result it cites (0: external)."""
+
     verification_id: bytes
     project_id: int
     vintage: int
     verified_tonnes: int
     issued_tonnes: int
     approved_at: int
+    result_id: int = 0
 
     @property
     def remaining_tonnes(self) -> int:
         return self.verified_tonnes - self.issued_tonnes
+
+
+@dataclass(frozen=True)
+class SavingsBooking:
+    """A Savings result's savings in whole tonnes and the tonnes verified against its restatement chain."""
+
+    result_id: int
+    savings_tonnes: int
+    verified_tonnes: int
+
+    @property
+    def available_tonnes(self) -> int:
+        return max(self.savings_tonnes - self.verified_tonnes, 0)
 
 
 @dataclass(frozen=True)
@@ -223,11 +239,17 @@ class CarbonCreditClient(ReceiptClient):
         return Created(int(self._one(receipt, "ProjectRegistered")["projectId"]), Transaction.of(receipt))
 
     def approve_verification(
-        self, verification_id: bytes, project_id: int, vintage: int, tonnes: int, evidence_cid: str
+        self, verification_id: bytes, project_id: int, vintage: int, tonnes: int, evidence_cid: str,
+        result_id: int = 0,
     ) -> Transaction:
-        """As a verifier: allow issuing up to `tonnes` of `project_id`'s `vintage` against this id."""
+        """As a verifier: allow issuing up to `tonnes` of `project_id`'s `vintage` against this id.
+
+        An internal class's project must cite the institution's Final Savings result `result_id`
+        (SavingsResultRequired, NotSavingsResult, ResultNotInstitutionWide, ResultNotFinal,
+        VerifiedTonnesExceedSavings otherwise); an external class's cites none (0).
+        """
         return Transaction.of(
-            self._send("approveVerification", verification_id, project_id, vintage, tonnes, evidence_cid)
+            self._send("approveVerification", verification_id, project_id, vintage, tonnes, result_id, evidence_cid)
         )
 
     # issuance
@@ -357,8 +379,18 @@ class CarbonCreditClient(ReceiptClient):
         return int(self._call("projectCount"))
 
     def verification(self, verification_id: bytes) -> Verification:
-        project_id, vintage, verified, issued, approved_at = self._call("verificationOf", verification_id)
-        return Verification(verification_id, project_id, vintage, verified, issued, approved_at)
+        project_id, vintage, verified, issued, approved_at, result_id = self._call("verificationOf", verification_id)
+        return Verification(verification_id, project_id, vintage, verified, issued, approved_at, result_id)
+
+    def verifications(self, from_block: int = 0) -> list[tuple[Verification, str]]:
+        """Every approved verification with its evidence CID, in approval order."""
+        return [(self.verification(bytes(log["args"]["verificationId"])), str(log["args"]["evidenceCid"]))
+                for log in self._logs("VerificationApproved", from_block, None)]
+
+    def savings(self, result_id: int) -> SavingsBooking:
+        """What AccountingLedger result `result_id` allows: UnknownResult for an id never used."""
+        savings, verified = self._call("savingsOf", result_id)
+        return SavingsBooking(result_id, int(savings), int(verified))
 
     def supply(self, token_id: int) -> TokenSupply:
         return TokenSupply(token_id, *(int(v) for v in self._call("supplyOf", token_id)))

@@ -70,12 +70,13 @@ def deploy_contracts(chain: Chain, *, credits: bool = True, settlement_token: st
         "AttestationLedger": lambda: [addresses["DeviceRegistry"]],
         "AccountingLedger": lambda: [addresses["OrganizationRegistry"], addresses["AttestationLedger"]],
         DEMO_SETTLEMENT_TOKEN: lambda: [governance],
-        "CarbonCredit": lambda: [governance, addresses["OrganizationRegistry"], CREDIT_METADATA_URI],
+        "CarbonCredit": lambda: [governance, addresses["AccountingLedger"], CREDIT_METADATA_URI],
         "CreditMarket": lambda: [addresses["CarbonCredit"], addresses[DEMO_SETTLEMENT_TOKEN]],
         "CertificationRegistry": lambda: [governance, addresses["OrganizationRegistry"], addresses["AccountingLedger"],
                                           addresses["RetirementCertificate"]],
+        "WorkflowLog": lambda: [governance],
     }
-    order = list(CORE_CONTRACTS)
+    order = list(CORE_CONTRACTS) + ["WorkflowLog"]
     if credits:
         order += ([] if settlement_token else [DEMO_SETTLEMENT_TOKEN]) + ["CarbonCredit", "CreditMarket",
                                                                          "CertificationRegistry"]

@@ -15,11 +15,12 @@ The catalogue every module starts from (ids in creation order):
     class 2  VCS / VM0038                                external
     project 1  class 1, the institution's own reductions (tree.institution)
     project 2  class 2, an external VCS project (no institution)
+    AccountingLedger result 1 (SAVINGS_RESULT)  the institution's 2024 savings, 1,000,000.4 t, Final
+        (verified by conftest's district_verifier, designated on the district); verifications of
+        project 1 cite it
 """
 
 from __future__ import annotations
-
-from enum import IntEnum
 
 import pytest
 from brownie import (
@@ -30,6 +31,8 @@ from brownie import (
     accounts,
 )
 from eth_utils import keccak
+
+from ledger.chain.codes import ClaimKind, token_id  # noqa: F401  (re-exported to the credit test modules)
 
 # What `from credit_fixtures import *` brings in: the fixtures (pytest finds them in the test
 # module's namespace). Helpers and constants are imported by name.
@@ -47,6 +50,7 @@ __all__ = [
     "settlement",
     "market",
     "catalog",
+    "savings_result",
     "verified",
     "issued",
     "external_issued",
@@ -56,14 +60,9 @@ URI = "https://ledger.example/credits/{id}.json"
 CID = "QmTrSfXB5akb3PXbifjwqBde7yz7gtjYj69udV4JXxctyk"
 VINTAGE = 2024
 PRICE = 130_000_000  # 130 settlement tokens (6 decimals) per tonne, the seed's offset price in yuan
-
-
-class ClaimKind(IntEnum):
-    """IRetirementCertificate.ClaimKind."""
-
-    NONE = 0
-    CERTIFICATION_APPLICATION = 1
-    MEETING = 2
+SAVINGS_RESULT = 1
+SAVINGS_GRAMS = 1_000_000_400_000  # 1,000,000.4 t avoided: 1,000,000 whole tonnes may be verified
+START_2024, START_2025 = 1_704_067_200, 1_735_689_600
 
 
 class Catalog:
@@ -71,11 +70,6 @@ class Catalog:
     vcs_class = 2
     own_project = 1
     vcs_project = 2
-
-
-def token_id(class_id: int, project_id: int, vintage: int) -> int:
-    """CarbonCredit's token id layout: class, project and vintage in 64-bit lanes."""
-    return class_id << 128 | project_id << 64 | vintage
 
 
 def plain(value):
@@ -98,6 +92,13 @@ def plain(value):
 
 def verification_id(label: str) -> bytes:
     return keccak(text=f"verification:{label}")
+
+
+def savings_input(grams: int = SAVINGS_GRAMS, start: int = START_2024, end: int = START_2025, label: str = "") -> tuple:
+    """IAccountingLedger.ResultInput of an M&V savings result: `grams` avoided, split 10/80/10 over scopes."""
+    s1, s2 = grams // 10, grams * 8 // 10
+    return (start, end, keccak(text="zcl.mv-option-c@1"), keccak(text="methodology"), keccak(text="factors" + label),
+            s1, s2, grams - s1 - s2, keccak(text="inputs" + label), 2, CID)
 
 
 # --- accounts -------------------------------------------------------------------------------
@@ -139,8 +140,8 @@ def outsider():
 
 
 @pytest.fixture(scope="module")
-def credits(org, governance, verifier, issuer):
-    contract = CarbonCredit.deploy(governance, org, URI, {"from": governance})
+def credits(accounting, governance, verifier, issuer):
+    contract = CarbonCredit.deploy(governance, accounting, URI, {"from": governance})
     contract.grantRole(contract.VERIFIER_ROLE(), verifier, {"from": governance})
     contract.grantRole(contract.ISSUER_ROLE(), issuer, {"from": governance})
     return contract
@@ -178,19 +179,31 @@ def catalog(credits, tree, governance, issuer) -> Catalog:
 
 
 @pytest.fixture(scope="module")
-def deployment(org, tree, credits, certificates, settlement, market, catalog):
+def savings_result(accounting, tree, district_admin, district_verifier, institution_admin) -> int:
+    """The institution's 2024 savings, submitted by its admin and made Final by the district's verifier."""
+    accounting.addVerifier(tree.district, district_verifier, {"from": district_admin})
+    tx = accounting.submitSavingsResult(
+        tree.institution, tree.institution, savings_input(), {"from": institution_admin}
+    )
+    accounting.verifyResult(tx.return_value, True, CID, {"from": district_verifier})
+    assert tx.return_value == SAVINGS_RESULT
+    return SAVINGS_RESULT
+
+
+@pytest.fixture(scope="module")
+def deployment(org, tree, accounting, credits, certificates, settlement, market, catalog, savings_result):
     """Overrides conftest's: everything module-scoped, built right after module_isolation's reset."""
-    return org, tree, credits, certificates, settlement, market, catalog
+    return org, tree, accounting, credits, certificates, settlement, market, catalog, savings_result
 
 
 # --- function-scoped states -----------------------------------------------------------------
 
 
 @pytest.fixture
-def verified(credits, catalog, verifier) -> bytes:
-    """100 t of the institution's 2024 savings verified (verification id returned)."""
+def verified(credits, catalog, verifier, savings_result) -> bytes:
+    """100 t of the institution's 2024 savings verified against its savings result (verification id returned)."""
     vid = verification_id("own-2024")
-    credits.approveVerification(vid, catalog.own_project, VINTAGE, 100, CID, {"from": verifier})
+    credits.approveVerification(vid, catalog.own_project, VINTAGE, 100, savings_result, CID, {"from": verifier})
     return vid
 
 
@@ -205,7 +218,7 @@ def issued(credits, catalog, verified, issuer, holder) -> int:
 def external_issued(credits, catalog, verifier, issuer, holder) -> int:
     """50 t of VCS credits (serials 1..50) imported to `holder`; returns the token id."""
     vid = verification_id("vcs-2024")
-    credits.approveVerification(vid, catalog.vcs_project, VINTAGE, 50, CID, {"from": verifier})
+    credits.approveVerification(vid, catalog.vcs_project, VINTAGE, 50, 0, CID, {"from": verifier})
     credits.importExternalCredits(vid, holder, 50, "VCS-4321-2024-000001-000050", {"from": issuer})
     return token_id(catalog.vcs_class, catalog.vcs_project, VINTAGE)
 

@@ -26,6 +26,7 @@ REPORT_CID = "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"
 STATEMENT = "QmTrSfXB5akb3PXbifjwqBde7yz7gtjYj69udV4JXxctyk"  # the verification statement's CID
 REASON = "grid factor for 2023 republished: 0.5703 → 0.5366 tCO2/MWh"
 ZERO = b"\x00" * 32
+EMISSIONS, SAVINGS = 0, 1  # IAccountingLedger.ResultKind
 MAX_VERIFIER_REGIONS = 8
 EIP170_CODE_LIMIT = 24_576
 SUBMIT_GAS_LIMIT = 360_000  # whole transaction; measured ≈ 317k for a boundary's first result
@@ -59,6 +60,7 @@ def _stored(inputs: Inputs, **fields) -> dict:
         "periodEnd": inputs.period_end,
         "status": ResultStatus.SUBMITTED,
         "inputBatchCount": inputs.input_batch_count,
+        "kind": EMISSIONS,
         "methodologyId": inputs.methodology_id,
         "methodologyHash": inputs.methodology_hash,
         "factorSetHash": inputs.factor_set_hash,
@@ -261,6 +263,7 @@ def test_institution_admin_submits_a_result(accounting, tree, submit, institutio
         boundaryId=tree.institution,
         submitter=institution_admin,
         input=inputs.encode(),
+        kind=EMISSIONS,
     )
     assert accounting.resultCount() == 1
     assert _record(accounting, 1) == _stored(
@@ -331,7 +334,7 @@ def test_incomplete_result_is_rejected(submit, change, error, args, reverts_with
 
 def test_zero_totals_are_a_valid_result(accounting, submit):
     submit(Inputs(scope1=0, scope2=0, scope3=0))
-    assert tuple(accounting.resultOf(1))[9:12] == (0, 0, 0)
+    assert tuple(accounting.resultOf(1))[10:13] == (0, 0, 0)
 
 
 def test_result_occupies_ten_slots_packed_as_documented(accounting, tree, submit, verify, district_verifier):
@@ -616,6 +619,7 @@ def test_restatement_chain_supersedes_and_never_overwrites(
         boundaryId=tree.institution,
         submitter=institution_admin,
         input=b_inputs.encode(),
+        kind=EMISSIONS,
     )
     assert accounting.pendingRestatement(a) == b
     assert _record(accounting, a) == a_before  # still Final while B awaits its verifier
@@ -780,3 +784,111 @@ def test_submit_and_verify_gas_stay_bounded(accounting, tree, submit, verify, re
     )
     assert max(first.gas_used, second.gas_used, twelfth.gas_used, restatement.gas_used) <= SUBMIT_GAS_LIMIT
     assert max(approve.gas_used, reject.gas_used, supersede.gas_used) <= VERIFY_GAS_LIMIT
+
+
+# --- savings results ----------------------------------------------------------------------
+
+
+def _submit_savings(accounting, tree, sender, inputs: Inputs = Inputs(), boundary: int | None = None):
+    boundary = tree.institution if boundary is None else boundary
+    return accounting.submitSavingsResult(tree.institution, boundary, inputs.encode(), {"from": sender})
+
+
+def test_savings_result_is_submitted_with_its_kind(accounting, tree, institution_admin, expect_event):
+    inputs = Inputs(scope1=0, scope2=4_739_193_000, scope3=0)  # 8,310 kWh avoided × 0.5703 kg/kWh, in grams
+    tx = _submit_savings(accounting, tree, institution_admin, inputs)
+    expect_event(
+        tx,
+        "ResultSubmitted",
+        resultId=1,
+        institutionId=tree.institution,
+        boundaryId=tree.institution,
+        submitter=institution_admin,
+        input=inputs.encode(),
+        kind=SAVINGS,
+    )
+    assert _record(accounting, 1) == _stored(
+        inputs,
+        institutionId=tree.institution,
+        boundaryId=tree.institution,
+        submitter=str(institution_admin),
+        submittedAt=tx.timestamp,
+        kind=SAVINGS,
+    )
+    assert tuple(accounting.summaryOf(1)) == (
+        tree.institution, tree.institution, ResultStatus.SUBMITTED, SAVINGS, 0, 4_739_193_000
+    )
+
+
+def test_summary_sums_the_scopes_without_overflow(accounting, tree, submit):
+    submit()
+    assert accounting.summaryOf(1)[5] == Inputs.scope1 + Inputs.scope2 + Inputs.scope3  # scope3 is 2**128 - 1
+    assert accounting.summaryOf(1)[3] == EMISSIONS
+
+
+def test_summary_of_an_unknown_result_is_refused(accounting, reverts_with):
+    with reverts_with("UnknownResult", 1):
+        accounting.summaryOf(1)
+
+
+def test_emissions_and_savings_of_one_period_coexist(accounting, tree, submit, verify, institution_admin):
+    """The overlap rule is per kind: a boundary reports its emissions and its verified savings of 2023."""
+    submit()
+    _submit_savings(accounting, tree, institution_admin)
+    verify(1)
+    verify(2)
+    assert list(accounting.activeResults(tree.institution, tree.institution)) == [1]
+    assert accounting.finalResultAt(tree.institution, tree.institution, START_2023) == 1  # never the savings
+
+
+def test_savings_results_of_a_boundary_cannot_overlap(accounting, tree, institution_admin, reverts_with):
+    _submit_savings(accounting, tree, institution_admin)
+    half = Inputs(period_start=START_2023 + 180 * DAY, period_end=START_2024 + 180 * DAY)
+    with reverts_with("OverlappingPeriod", 1):
+        _submit_savings(accounting, tree, institution_admin, half)
+    _submit_savings(accounting, tree, institution_admin, Inputs(period_start=START_2024, period_end=START_2025))
+
+
+def test_rejected_savings_result_frees_its_period(accounting, tree, verify, institution_admin):
+    _submit_savings(accounting, tree, institution_admin)
+    verify(1, approve=False)
+    assert _submit_savings(accounting, tree, institution_admin).return_value == 2
+
+
+def test_savings_restatement_keeps_its_kind_and_supersedes(
+    accounting, tree, verify, restate, institution_admin, expect_event
+):
+    _submit_savings(accounting, tree, institution_admin)
+    verify(1)
+    corrected = Inputs(scope2=4_000_000_000_000)
+    tx = restate(1, corrected)
+    expect_event(
+        tx,
+        "ResultSubmitted",
+        resultId=2,
+        institutionId=tree.institution,
+        boundaryId=tree.institution,
+        submitter=institution_admin,
+        input=corrected.encode(),
+        kind=SAVINGS,
+    )
+    verify(2)
+    assert tuple(accounting.summaryOf(1))[2:5] == (ResultStatus.SUPERSEDED, SAVINGS, 0)
+    assert tuple(accounting.summaryOf(2))[2:5] == (ResultStatus.FINAL, SAVINGS, 1)
+
+
+def test_savings_are_submitted_by_institution_admins_only(accounting, tree, district_verifier, reverts_with):
+    with reverts_with("NotInstitutionAdmin", tree.institution, district_verifier):
+        _submit_savings(accounting, tree, district_verifier)
+
+
+def test_savings_are_submitted_for_institutions_only(accounting, tree, institution_admin, reverts_with):
+    with reverts_with("NotInstitution", tree.building):
+        accounting.submitSavingsResult(tree.building, tree.building, Inputs().encode(), {"from": institution_admin})
+
+
+def test_savings_submission_is_validated_like_any_result(accounting, tree, institution_admin, reverts_with):
+    with reverts_with("InvalidPeriod", START_2024, START_2023):
+        _submit_savings(accounting, tree, institution_admin, Inputs(period_start=START_2024, period_end=START_2023))
+    with reverts_with("BoundaryOutsideInstitution", tree.institution, tree.other_district):
+        _submit_savings(accounting, tree, institution_admin, boundary=tree.other_district)

@@ -7,7 +7,7 @@ import pytest
 from brownie import ZERO_ADDRESS, CarbonCredit
 
 from credit_fixtures import *  # noqa: F403
-from credit_fixtures import CID, VINTAGE, Catalog, plain, token_id, verification_id
+from credit_fixtures import CID, SAVINGS_RESULT, VINTAGE, Catalog, plain, token_id, verification_id
 
 DEFAULT_ADMIN_ROLE = b"\x00" * 32
 VCS_SERIAL = "VCS-4321-2024-000001-000050"
@@ -20,16 +20,17 @@ def role(credits, name: str) -> str:
 # --- deployment -------------------------------------------------------------------------------
 
 
-def test_deployment_wires_registry_certificates_and_governance(credits, certificates, org, governance):
+def test_deployment_wires_registry_certificates_and_governance(credits, certificates, org, accounting, governance):
     assert credits.organizations() == org
+    assert credits.accounting() == accounting
     assert certificates.credits() == credits
     assert credits.hasRole(DEFAULT_ADMIN_ROLE, governance)
     assert credits.uri(1) == "https://ledger.example/credits/{id}.json"
 
 
-@pytest.mark.parametrize("which", ["governance", "organizations"])
-def test_zero_addresses_are_rejected_at_deployment(org, governance, reverts_with, which):
-    args = [governance, org]
+@pytest.mark.parametrize("which", ["governance", "accounting"])
+def test_zero_addresses_are_rejected_at_deployment(accounting, governance, reverts_with, which):
+    args = [governance, accounting]
     args[0 if which == "governance" else 1] = ZERO_ADDRESS
     with reverts_with("ZeroAddress"):
         CarbonCredit.deploy(*args, "u", {"from": governance})
@@ -139,7 +140,7 @@ def test_unknown_project_cannot_be_read(credits, reverts_with, project_id):
 
 def test_approve_verification_anchors_it_and_raises_the_project_cap(credits, verifier, expect_event, chain):
     vid = verification_id("v")
-    tx = credits.approveVerification(vid, Catalog.own_project, VINTAGE, 100, CID, {"from": verifier})
+    tx = credits.approveVerification(vid, Catalog.own_project, VINTAGE, 100, SAVINGS_RESULT, CID, {"from": verifier})
     expect_event(
         tx,
         "VerificationApproved",
@@ -148,47 +149,59 @@ def test_approve_verification_anchors_it_and_raises_the_project_cap(credits, ver
         verifier=verifier,
         vintage=VINTAGE,
         verifiedTonnes=100,
+        resultId=SAVINGS_RESULT,
         evidenceCid=CID,
     )
-    assert plain(credits.verificationOf(vid)) == (Catalog.own_project, VINTAGE, 100, 0, tx.timestamp)
-    credits.approveVerification(verification_id("w"), Catalog.own_project, VINTAGE + 1, 20, CID, {"from": verifier})
+    assert plain(credits.verificationOf(vid)) == (Catalog.own_project, VINTAGE, 100, 0, tx.timestamp, SAVINGS_RESULT)
+    second = verification_id("w")
+    credits.approveVerification(second, Catalog.own_project, VINTAGE + 1, 20, SAVINGS_RESULT, CID, {"from": verifier})
     assert credits.projectOf(Catalog.own_project)[2] == 120
 
 
 def test_verification_is_approved_once(credits, verified, verifier, reverts_with):
     with reverts_with("VerificationAlreadyApproved", verified):
-        credits.approveVerification(verified, Catalog.own_project, VINTAGE, 1, CID, {"from": verifier})
+        credits.approveVerification(verified, Catalog.own_project, VINTAGE, 1, SAVINGS_RESULT, CID, {"from": verifier})
 
 
 def test_verification_needs_an_id(credits, verifier, reverts_with):
     with reverts_with("ZeroVerificationId"):
-        credits.approveVerification(b"\x00" * 32, Catalog.own_project, VINTAGE, 1, CID, {"from": verifier})
+        credits.approveVerification(
+            b"\x00" * 32, Catalog.own_project, VINTAGE, 1, SAVINGS_RESULT, CID, {"from": verifier}
+        )
 
 
 def test_verification_needs_a_known_project(credits, verifier, reverts_with):
     with reverts_with("UnknownProject", 7):
-        credits.approveVerification(verification_id("v"), 7, VINTAGE, 1, CID, {"from": verifier})
+        credits.approveVerification(verification_id("v"), 7, VINTAGE, 1, 0, CID, {"from": verifier})
 
 
 @pytest.mark.parametrize("vintage", [0, 1989, 3000])
 def test_verification_vintage_is_a_plausible_year(credits, verifier, reverts_with, vintage):
     with reverts_with("InvalidVintage", vintage):
-        credits.approveVerification(verification_id("v"), Catalog.own_project, vintage, 1, CID, {"from": verifier})
+        credits.approveVerification(
+            verification_id("v"), Catalog.own_project, vintage, 1, SAVINGS_RESULT, CID, {"from": verifier}
+        )
 
 
 def test_verification_needs_tonnes(credits, verifier, reverts_with):
     with reverts_with("ZeroAmount"):
-        credits.approveVerification(verification_id("v"), Catalog.own_project, VINTAGE, 0, CID, {"from": verifier})
+        credits.approveVerification(
+            verification_id("v"), Catalog.own_project, VINTAGE, 0, SAVINGS_RESULT, CID, {"from": verifier}
+        )
 
 
 def test_verification_needs_evidence(credits, verifier, reverts_with):
     with reverts_with("EmptyEvidenceCid"):
-        credits.approveVerification(verification_id("v"), Catalog.own_project, VINTAGE, 1, "", {"from": verifier})
+        credits.approveVerification(
+            verification_id("v"), Catalog.own_project, VINTAGE, 1, SAVINGS_RESULT, "", {"from": verifier}
+        )
 
 
 def test_only_verifiers_approve_verifications(credits, issuer, reverts_with):
     with reverts_with("AccessControlUnauthorizedAccount", issuer, role(credits, "VERIFIER_ROLE")):
-        credits.approveVerification(verification_id("v"), Catalog.own_project, VINTAGE, 1, CID, {"from": issuer})
+        credits.approveVerification(
+            verification_id("v"), Catalog.own_project, VINTAGE, 1, SAVINGS_RESULT, CID, {"from": issuer}
+        )
 
 
 def test_unknown_verification_cannot_be_read(credits, reverts_with):
@@ -224,7 +237,7 @@ def test_next_issuance_continues_the_serials(credits, issued, verified, issuer, 
 
 def test_another_verification_of_the_same_vintage_continues_the_same_token(credits, issued, verifier, issuer, holder):
     second = verification_id("own-2024-second-period")
-    credits.approveVerification(second, Catalog.own_project, VINTAGE, 10, CID, {"from": verifier})
+    credits.approveVerification(second, Catalog.own_project, VINTAGE, 10, SAVINGS_RESULT, CID, {"from": verifier})
     assert plain(credits.issue(second, holder, 10, {"from": issuer}).return_value) == (issued, 61, 70)
     assert plain(credits.batchOfSerial(issued, 61)[3]) == second
     assert plain(credits.batchOfSerial(issued, 60)) == plain(credits.issuanceBatchOf(issued, 0))
@@ -232,7 +245,7 @@ def test_another_verification_of_the_same_vintage_continues_the_same_token(credi
 
 def test_another_vintage_is_another_token_with_its_own_serials(credits, issued, verifier, issuer, holder):
     vid = verification_id("own-2025")
-    credits.approveVerification(vid, Catalog.own_project, VINTAGE + 1, 5, CID, {"from": verifier})
+    credits.approveVerification(vid, Catalog.own_project, VINTAGE + 1, 5, SAVINGS_RESULT, CID, {"from": verifier})
     tid = token_id(Catalog.savings_class, Catalog.own_project, VINTAGE + 1)
     assert plain(credits.issue(vid, holder, 5, {"from": issuer}).return_value) == (tid, 1, 5)
     assert tid != issued
@@ -259,7 +272,7 @@ def test_savings_of_one_vintage_cannot_be_issued_against_another_verification(
 ):
     """A project's total cap is not a pool: each issuance draws on its own verification."""
     small = verification_id("own-2025-small")
-    credits.approveVerification(small, Catalog.own_project, VINTAGE + 1, 5, CID, {"from": verifier})
+    credits.approveVerification(small, Catalog.own_project, VINTAGE + 1, 5, SAVINGS_RESULT, CID, {"from": verifier})
     with reverts_with("IssuanceExceedsVerifiedSavings", Catalog.own_project, 6, 5):
         credits.issue(small, holder, 6, {"from": issuer})
 
@@ -291,7 +304,7 @@ def test_issue_to_a_contract_that_refuses_erc1155_is_rejected(credits, verified,
 
 def test_external_class_cannot_be_issued_without_its_registry_serial(credits, verifier, issuer, holder, reverts_with):
     vid = verification_id("vcs")
-    credits.approveVerification(vid, Catalog.vcs_project, VINTAGE, 50, CID, {"from": verifier})
+    credits.approveVerification(vid, Catalog.vcs_project, VINTAGE, 50, 0, CID, {"from": verifier})
     with reverts_with("WrongIssuancePath", Catalog.vcs_class, True):
         credits.issue(vid, holder, 1, {"from": issuer})
 
@@ -301,7 +314,7 @@ def test_external_class_cannot_be_issued_without_its_registry_serial(credits, ve
 
 def test_import_records_the_registry_serial(credits, verifier, issuer, holder, expect_event):
     vid = verification_id("vcs")
-    credits.approveVerification(vid, Catalog.vcs_project, VINTAGE, 50, CID, {"from": verifier})
+    credits.approveVerification(vid, Catalog.vcs_project, VINTAGE, 50, 0, CID, {"from": verifier})
     assert not credits.isExternalSerialImported("VCS", VCS_SERIAL)
     tx = credits.importExternalCredits(vid, holder, 50, VCS_SERIAL, {"from": issuer})
     tid = token_id(Catalog.vcs_class, Catalog.vcs_project, VINTAGE)
@@ -329,7 +342,7 @@ def test_same_external_serial_cannot_be_imported_twice(
     credits, external_issued, verifier, issuer, holder, reverts_with
 ):
     vid = verification_id("vcs-again")
-    credits.approveVerification(vid, Catalog.vcs_project, VINTAGE, 50, CID, {"from": verifier})
+    credits.approveVerification(vid, Catalog.vcs_project, VINTAGE, 50, 0, CID, {"from": verifier})
     with reverts_with("ExternalSerialAlreadyImported", "VCS", VCS_SERIAL):
         credits.importExternalCredits(vid, holder, 50, VCS_SERIAL, {"from": issuer})
 
@@ -340,7 +353,7 @@ def test_same_external_serial_cannot_come_in_through_another_class_of_its_regist
     credits.createCreditClass("VCS", "VM0007", True, {"from": governance})
     credits.registerProject(3, 0, "Another VCS project", {"from": issuer})
     vid = verification_id("vcs-other-class")
-    credits.approveVerification(vid, 3, VINTAGE, 50, CID, {"from": verifier})
+    credits.approveVerification(vid, 3, VINTAGE, 50, 0, CID, {"from": verifier})
     with reverts_with("ExternalSerialAlreadyImported", "VCS", VCS_SERIAL):
         credits.importExternalCredits(vid, holder, 50, VCS_SERIAL, {"from": issuer})
 
@@ -351,21 +364,21 @@ def test_same_serial_text_of_another_registry_is_a_different_serial(
     credits.createCreditClass("GS", "GS-TPDDTEC", True, {"from": governance})
     credits.registerProject(3, 0, "Gold Standard cookstoves", {"from": issuer})
     vid = verification_id("gs")
-    credits.approveVerification(vid, 3, VINTAGE, 50, CID, {"from": verifier})
+    credits.approveVerification(vid, 3, VINTAGE, 50, 0, CID, {"from": verifier})
     credits.importExternalCredits(vid, holder, 50, VCS_SERIAL, {"from": issuer})
     assert credits.isExternalSerialImported("GS", VCS_SERIAL)
 
 
 def test_import_needs_a_registry_serial(credits, verifier, issuer, holder, reverts_with):
     vid = verification_id("vcs")
-    credits.approveVerification(vid, Catalog.vcs_project, VINTAGE, 50, CID, {"from": verifier})
+    credits.approveVerification(vid, Catalog.vcs_project, VINTAGE, 50, 0, CID, {"from": verifier})
     with reverts_with("EmptyExternalSerial"):
         credits.importExternalCredits(vid, holder, 50, "", {"from": issuer})
 
 
 def test_import_is_capped_by_its_verification(credits, verifier, issuer, holder, reverts_with):
     vid = verification_id("vcs")
-    credits.approveVerification(vid, Catalog.vcs_project, VINTAGE, 50, CID, {"from": verifier})
+    credits.approveVerification(vid, Catalog.vcs_project, VINTAGE, 50, 0, CID, {"from": verifier})
     with reverts_with("IssuanceExceedsVerifiedSavings", Catalog.vcs_project, 51, 50):
         credits.importExternalCredits(vid, holder, 51, VCS_SERIAL, {"from": issuer})
 

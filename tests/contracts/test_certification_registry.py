@@ -19,7 +19,7 @@ from eth_utils import keccak
 
 from conftest import NodeKind, ResultStatus
 from credit_fixtures import *  # noqa: F403
-from credit_fixtures import CID, Catalog, ClaimKind, plain, verification_id
+from credit_fixtures import CID, Catalog, ClaimKind, plain, savings_input, verification_id
 
 START_2023, START_2024, START_2025 = 1_672_531_200, 1_704_067_200, 1_735_689_600
 YEAR = 365 * 86_400
@@ -27,6 +27,7 @@ DOC = "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"
 MAX_NET = 2**127 - 1
 AREA = 10_000  # m², the activity both periods are normalised by
 BASELINE_T, CURRENT_T = 1_000, 300
+SAVINGS = 3  # the institution's 2024 savings result (accounting_setup); results created in tests start at 4
 DEFAULT_ADMIN_ROLE = ZERO = b"\x00" * 32
 
 
@@ -77,6 +78,17 @@ def accounting_setup(accounting, tree, district_admin, district_verifier, instit
             tree.institution, tree.institution, result_input(start, end, tonnes), {"from": institution_admin}
         ).return_value
         accounting.verifyResult(result_id, True, CID, {"from": district_verifier})
+    savings = accounting.submitSavingsResult(
+        tree.institution, tree.institution, savings_input(), {"from": institution_admin}
+    )
+    accounting.verifyResult(savings.return_value, True, CID, {"from": district_verifier})
+    assert savings.return_value == SAVINGS
+
+
+@pytest.fixture(scope="module")
+def savings_result(accounting_setup) -> int:
+    """Overrides credit_fixtures': here the savings result comes after the two emission results."""
+    return SAVINGS
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +140,7 @@ def retire_for(credits, catalog, verifier, issuer, institution_admin):
 
     def _retire(claim_id, tonnes, start=START_2024, end=START_2025, kind=ClaimKind.CERTIFICATION_APPLICATION):
         vid = verification_id(f"for-{claim_id.hex()}-{tonnes}-{start}-{end}")
-        credits.approveVerification(vid, Catalog.own_project, 2024, tonnes, CID, {"from": verifier})
+        credits.approveVerification(vid, Catalog.own_project, 2024, tonnes, SAVINGS, CID, {"from": verifier})
         tid = credits.issue(vid, institution_admin, tonnes, {"from": issuer}).return_value[0]
         return credits.retire(
             tid, tonnes, institution_admin, "zero-carbon 2024", kind, claim_id, start, end, {"from": institution_admin}
@@ -440,8 +452,8 @@ def test_applying_needs_a_level_with_criteria(apply, reverts_with):
 def test_applying_with_an_unverified_result_is_rejected(accounting, tree, apply, institution_admin, reverts_with):
     next_year = result_input(START_2025, START_2025 + YEAR, 200)
     accounting.submitResult(tree.institution, tree.institution, next_year, {"from": institution_admin})
-    with reverts_with("ResultNotFinal", 3, ResultStatus.SUBMITTED):
-        apply(result=3)
+    with reverts_with("ResultNotFinal", 4, ResultStatus.SUBMITTED):
+        apply(result=4)
 
 
 def test_applying_with_a_superseded_result_is_rejected(
@@ -449,10 +461,10 @@ def test_applying_with_a_superseded_result_is_rejected(
 ):
     restated = result_input(START_2024, START_2025, 320, "v2")
     accounting.restateResult(2, restated, "factor fix", {"from": institution_admin})
-    accounting.verifyResult(3, True, CID, {"from": district_verifier})
+    accounting.verifyResult(4, True, CID, {"from": district_verifier})
     with reverts_with("ResultNotFinal", 2, ResultStatus.SUPERSEDED):
         apply(result=2)
-    apply(result=3)  # the restatement is Final and may be cited
+    apply(result=4)  # the restatement is Final and may be cited
 
 
 def test_applying_with_a_scene_result_is_rejected(
@@ -461,11 +473,19 @@ def test_applying_with_a_scene_result_is_rejected(
     accounting.submitResult(
         tree.institution, tree.building, result_input(START_2024, START_2025, 100), {"from": institution_admin}
     )
-    accounting.verifyResult(3, True, CID, {"from": district_verifier})
-    with reverts_with("ResultNotInstitutionWide", 3, tree.institution):
-        apply(result=3)
-    with reverts_with("ResultNotInstitutionWide", 3, tree.institution):
-        apply(baseline=3)
+    accounting.verifyResult(4, True, CID, {"from": district_verifier})
+    with reverts_with("ResultNotInstitutionWide", 4, tree.institution):
+        apply(result=4)
+    with reverts_with("ResultNotInstitutionWide", 4, tree.institution):
+        apply(baseline=4)
+
+
+def test_applying_with_a_savings_result_is_rejected(apply, reverts_with):
+    """Avoided emissions are not emissions: a Savings result cannot stand for the period's total."""
+    with reverts_with("NotEmissionsResult", SAVINGS):
+        apply(result=SAVINGS)
+    with reverts_with("NotEmissionsResult", SAVINGS):
+        apply(baseline=SAVINGS)
 
 
 def test_applying_with_an_unknown_result_is_rejected(apply, reverts_with):
@@ -497,9 +517,9 @@ def test_baseline_without_emissions_cannot_measure_a_reduction(
     accounting.submitResult(
         tree.institution, tree.institution, result_input(START_2023 - YEAR, START_2023, 0), {"from": institution_admin}
     )
-    accounting.verifyResult(3, True, CID, {"from": district_verifier})
-    with reverts_with("ZeroBaselineEmissions", 3):
-        apply(baseline=3)
+    accounting.verifyResult(4, True, CID, {"from": district_verifier})
+    with reverts_with("ZeroBaselineEmissions", 4):
+        apply(baseline=4)
 
 
 # --- deciding ---------------------------------------------------------------------------------
@@ -607,7 +627,7 @@ def test_approval_rechecks_the_result_superseded_meanwhile(
 ):
     restated = result_input(START_2024, START_2025, 320, "v2")
     accounting.restateResult(2, restated, "factor fix", {"from": institution_admin})
-    accounting.verifyResult(3, True, CID, {"from": district_verifier})
+    accounting.verifyResult(4, True, CID, {"from": district_verifier})
     with reverts_with("ResultNotFinal", 2, ResultStatus.SUPERSEDED):
         decide(filed, district_admin)
     decide(filed, district_admin, approve=False, reason="result superseded; refile")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from brownie import web3
 
 from credit_fixtures import *  # noqa: F403
-from credit_fixtures import CID, PRICE, Catalog, ClaimKind, verification_id
+from credit_fixtures import CID, PRICE, SAVINGS_RESULT, Catalog, ClaimKind, verification_id
 
 EIP170_CODE_LIMIT = 24_576
 PERIOD = (1_704_067_200, 1_735_689_600)
@@ -49,7 +49,7 @@ def test_issue_trade_and_retire_gas(credits, market, verified, issuer, holder, b
 
 def test_external_import_gas(credits, verifier, issuer, holder):
     vid = verification_id("vcs")
-    credits.approveVerification(vid, Catalog.vcs_project, 2024, 50, CID, {"from": verifier})
+    credits.approveVerification(vid, Catalog.vcs_project, 2024, 50, 0, CID, {"from": verifier})
     tx = credits.importExternalCredits(vid, holder, 50, "VCS-4321-2024-000001-000050", {"from": issuer})
     print(f"\nimportExternalCredits (27-character serial): {tx.gas_used}")
     assert tx.gas_used < 250_000
@@ -59,7 +59,7 @@ def test_batch_retirement_costs_less_per_range_than_one_by_one(credits, verifier
     ids = []
     for i in range(DISTINCT_TOKENS):
         vid = verification_id(f"vintage-{i}")
-        credits.approveVerification(vid, Catalog.own_project, 2000 + i, 4, CID, {"from": verifier})
+        credits.approveVerification(vid, Catalog.own_project, 2000 + i, 4, SAVINGS_RESULT, CID, {"from": verifier})
         ids.append(credits.issue(vid, holder, 4, {"from": issuer}).return_value[0])
     batch = _retire_batch(credits, ids, [1] * DISTINCT_TOKENS, holder, b"\xb0" * 32)
     singles = [_retire_batch(credits, [tid], [1], holder, bytes([i + 1]) * 32).gas_used for i, tid in enumerate(ids)]
@@ -77,7 +77,7 @@ def test_one_thousand_ranges_fit_one_transaction(credits, verified, issuer, hold
     """Estimated and dry-run rather than sent: brownie occasionally loses track of a transaction this
     large on a loaded machine ("Tx dropped without known replacement"), and the gas is the point."""
     vid = verification_id("thousand")
-    credits.approveVerification(vid, Catalog.own_project, 2023, 1000, CID, {"from": verifier})
+    credits.approveVerification(vid, Catalog.own_project, 2023, 1000, SAVINGS_RESULT, CID, {"from": verifier})
     tid = credits.issue(vid, holder, 1000, {"from": issuer}).return_value[0]
     args = ([tid] * 1000, [1] * 1000, holder, "bench", ClaimKind.MEETING, b"\xc0" * 32, *PERIOD, {"from": holder})
     assert credits.retireBatch.call(*args) == 1

@@ -9,7 +9,9 @@ before sending the transaction. After every step:
 - the market holds, per token id, exactly the units of its open listings;
 - every account's credit and settlement balances equal the model's;
 - the serial ranges retired so far, per token id, are disjoint and tile 1..retired (so no serial
-  was retired twice), and isRetired agrees at the boundary.
+  was retired twice), and isRetired agrees at the boundary;
+- the institution's own credits issued never exceed the tonnes verified against its savings result,
+  nor those its savings.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from credit_fixtures import *  # noqa: F403
-from credit_fixtures import CID, Catalog, ClaimKind, plain, token_id, verification_id
+from credit_fixtures import CID, SAVINGS_RESULT, Catalog, ClaimKind, plain, token_id, verification_id
 
 SETTINGS = settings(max_examples=20, stateful_step_count=30, deadline=None)
 
@@ -58,11 +60,12 @@ holding_pick = st.integers(min_value=0, max_value=1023)
 
 
 @pytest.fixture(scope="module")
-def verifications(credits, catalog, verifier):
+def verifications(credits, catalog, verifier, savings_result):
     ids = []
     for label, project, vintage, tonnes, _ in VERIFICATIONS:
         ids.append(verification_id(label))
-        credits.approveVerification(ids[-1], project, vintage, tonnes, CID, {"from": verifier})
+        result_id = savings_result if project == Catalog.own_project else 0
+        credits.approveVerification(ids[-1], project, vintage, tonnes, result_id, CID, {"from": verifier})
     return ids
 
 
@@ -324,6 +327,13 @@ class CreditMachine(RuleBasedStateMachine):
         for t in range(len(TOKENS)):
             escrow = sum(lst["remaining"] for lst in self.listings if lst["token"] == t)
             assert balances[self._market_index(), t] == escrow
+
+    @invariant()
+    def own_credits_stay_within_the_verified_savings(self):
+        """Issued ≤ verified against the savings result ≤ its savings (CarbonCredit.savingsOf)."""
+        savings, verified = self.credits.savingsOf(SAVINGS_RESULT)
+        own = [v for v, (_, _, _, _, external) in enumerate(VERIFICATIONS) if not external]
+        assert sum(self.issued[v] for v in own) <= verified == sum(VERIFICATIONS[v][3] for v in own) <= savings
 
     @invariant()
     def no_serial_is_retired_twice(self):

@@ -13,6 +13,8 @@ Parties (anvil's development accounts, each with its own connection and clients)
 Catalogue (ids in creation order): class 1 ZCL-VERIFIED-SAVINGS / ZCL-MV-OPTION-C-v1 (internal),
 class 2 VCS / VM0038 (external); project 1 the institution's own savings (class 1), project 2 a VCS
 project outside the tree (class 2). Settlement: 1,000,000 tokens (6 decimals) each to holder and buyer.
+Verifications of project 1 cite the institution's Final 2024 Savings result (`own_savings`, made on
+first use: 10,000 t, so it takes the next AccountingLedger id).
 """
 
 from __future__ import annotations
@@ -89,6 +91,29 @@ class CreditWorld:
         self.issuer.credits.credits.register_project(VCS_CLASS, 0, "VCS 4321 EV charging")
         for party in (self.holder, self.buyer):
             credits.settlement.mint(party.address, 1_000_000 * TOKEN)
+        self._verifier_designated = False
+        self._own_savings: int | None = None
+
+    def designate_verifier(self) -> None:
+        """The verifier party becomes an AccountingLedger verifier of the district (once)."""
+        if not self._verifier_designated:
+            self.gov.ledger.accounting.add_verifier(self.tree.district, self.verifier.address)
+            self._verifier_designated = True
+
+    def savings_result(self, tonnes: int, start: int = START_2024, end: int = START_2025, label: str = "") -> int:
+        """A Savings result of `tonnes` avoided by the institution, submitted by the holder, made Final."""
+        self.designate_verifier()
+        result_id = self.holder.ledger.accounting.submit_savings(
+            self.tree.institution, self.tree.institution, result_input(start, end, tonnes, "savings" + label))
+        self.verifier.ledger.accounting.verify(result_id, True, CID)
+        return result_id
+
+    @property
+    def own_savings(self) -> int:
+        """The institution's 2024 Savings result (10,000 t) that project 1's verifications cite."""
+        if self._own_savings is None:
+            self._own_savings = self.savings_result(10_000)
+        return self._own_savings
 
     def _party(self, index: int, ledger: LedgerContracts | None, data_dir: Path | None = None) -> Party:
         if ledger is None:
@@ -101,13 +126,14 @@ class CreditWorld:
     def issue_own(self, tonnes: int, to: Party | None = None, verified: int | None = None, label: str = "own-2024"):
         """Verify `verified` (default `tonnes`) t of the institution's 2024 savings and issue `tonnes` to `to`."""
         vid = verification_id(label)
-        self.verifier.credits.credits.approve_verification(vid, OWN_PROJECT, VINTAGE, verified or tonnes, CID)
+        self.verifier.credits.credits.approve_verification(vid, OWN_PROJECT, VINTAGE, verified or tonnes, CID,
+                                                           self.own_savings)
         return self.issuer.credits.credits.issue(vid, (to or self.holder).address, tonnes)
 
     def final_results(self) -> tuple[int, int]:
         """Results 2023 (baseline, 1,000 t) and 2024 (300 t) of the institution, submitted by the holder
         and made Final by the district verifier; criteria v1 for low-carbon (≥ 30 %) and zero-carbon."""
-        self.gov.ledger.accounting.add_verifier(self.tree.district, self.verifier.address)
+        self.designate_verifier()
         ids = []
         for start, end, tonnes in ((START_2023, START_2024, 1_000), (START_2024, START_2025, 300)):
             result_id = self.holder.ledger.accounting.submit(self.tree.institution, self.tree.institution,

@@ -217,7 +217,8 @@ def test_issuing_beyond_verified_savings_is_refused(world: CreditWorld) -> None:
 
 
 def test_only_issuers_issue(world: CreditWorld) -> None:
-    world.verifier.credits.credits.approve_verification(verification_id("x"), OWN_PROJECT, VINTAGE, 5, CID)
+    world.verifier.credits.credits.approve_verification(verification_id("x"), OWN_PROJECT, VINTAGE, 5, CID,
+                                                        world.own_savings)
     with reverts("AccessControlUnauthorizedAccount"):
         world.holder.credits.credits.issue(verification_id("x"), world.holder.address, 5)
 

@@ -60,7 +60,8 @@ def test_zero_carbon_through_a_retirement_for_the_claim(world, results) -> None:
     out = run(world.holder, "certify", "evaluate", "--institution", "4", "--level", "zero-carbon", "--result", "2",
               code=1)
     assert "net emissions           │ 300 t" in out and "--for-certification 4:zero-carbon" in out
-    run(world.verifier, "credits", "verify", "1", "--vintage", "2024", "--tonnes", "300", "--evidence", CID)
+    run(world.verifier, "credits", "verify", "1", "--vintage", "2024", "--tonnes", "300", "--evidence", CID,
+        "--result", str(world.own_savings))
     run(world.issuer, "credits", "issue", CID, "300", "--to", world.holder.address)
     out = run(world.holder, "retire", "--range", "1/1/2024:300", "--reason", "zero-carbon 2024", "--from",
               "2024-01-01", "--to", "2025-01-01", "--for-certification", "4:zero-carbon")

@@ -36,13 +36,13 @@ def run(party: Party, *args: str, code: int = 0) -> str:
 
 def issued_60_of_100(world: CreditWorld) -> None:
     run(world.verifier, "credits", "verify", "1", "--vintage", "2024", "--tonnes", "100", "--evidence", CID,
-        "--id", "own-2024")
+        "--id", "own-2024", "--result", str(world.own_savings))
     run(world.issuer, "credits", "issue", "own-2024", "60", "--to", world.holder.address)
 
 
 def test_issue_list_buy_partially_and_retire_a_batch_through_the_cli(world: CreditWorld, tmp_path) -> None:
     out = run(world.verifier, "credits", "verify", "1", "--vintage", "2024", "--tonnes", "100", "--evidence", CID,
-              "--id", "own-2024")
+              "--id", "own-2024", "--result", str(world.own_savings))
     assert "approved: tx 0x" in out and "100 t verified, 100 t issuable" in out
     out = run(world.issuer, "credits", "issue", "own-2024", "60", "--to", world.holder.address)
     assert "issued 60 t of 1/1/2024" in out and "serials 1–60" in out and "60 / 0 / 60" in out

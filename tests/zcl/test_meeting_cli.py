@@ -88,17 +88,18 @@ def test_a_bad_file_is_refused_naming_the_field(content: dict, words: str, tmp_p
 
 
 def _hold_credits(contracts, tree, tonnes: int) -> int:
-    """Give the signing account `tonnes` of the institution's own verified-savings credits; the token id."""
+    """Give the signing account `tonnes` of external (VCS) credits; the token id. (The institution's own
+    credits would need a Final savings result, verified by another account: not what these tests are about.)"""
     bundle = CreditContracts.of(contracts)
     me = bundle.credits.me
     bundle.credits.grant_role("verifier", me)
     bundle.credits.grant_role("issuer", me)
-    class_id = bundle.credits.create_class("ZCL-VERIFIED-SAVINGS", "ZCL-MV-OPTION-C-v1", False).id
+    class_id = bundle.credits.create_class("VCS", "VM0038", True).id
     project_id = bundle.credits.register_project(class_id, tree.institution, "Xihuamen retrofits").id
     verification = bytes.fromhex("ab" * 32)
     bundle.credits.approve_verification(verification, project_id, VINTAGE, 10,
                                         "QmTrSfXB5akb3PXbifjwqBde7yz7gtjYj69udV4JXxctyk")
-    return bundle.credits.issue(verification, me, tonnes).token_id
+    return bundle.credits.import_external(verification, me, tonnes, "VCS-MEETING-1").token_id
 
 
 def test_offset_then_certificate_then_no_second_claim(meeting_file: Path, contracts, tree, tmp_path) -> None:
@@ -124,7 +125,7 @@ def test_offset_then_certificate_then_no_second_claim(meeting_file: Path, contra
     retirement = bundle.credits.retirement(1)
     for text in (f"<td>{token:#x}</td>".replace("<td>", "<td><code>").replace("</td>", "</code></td>"),
                  "<td class=n>1</td><td class=n>1</td><td class=n>1</td>",  # serials 1..1, one tonne
-                 "class 1 · project 1 · vintage 2022", "ZCL-VERIFIED-SAVINGS / ZCL-MV-OPTION-C-v1",
+                 "class 1 · project 1 · vintage 2022", "VCS / VM0038",
                  f"0x{claim[2:]}", "4.864 kgCO2e", "−3.600 kgCO2e", "1.264 kgCO2e", "1,000 kgCO2e",
                  "The retired tonnes cover", "rangesMatch", "the same CID the retirement",
                  f'href="/explorer/tx/{retirement.tx.hash}"', f'href="/explorer/address/{me}"',

@@ -69,7 +69,7 @@ def test_python_token_ids_equal_the_contracts(world: CreditWorld) -> None:
 
 def test_core_only_deployment_leaves_out_the_credit_contracts(chain, compiled) -> None:
     assert set(deploy_contracts(chain, credits=False).addresses) == {
-        "OrganizationRegistry", "DeviceRegistry", "AttestationLedger", "AccountingLedger"}
+        "OrganizationRegistry", "DeviceRegistry", "AttestationLedger", "AccountingLedger", "WorkflowLog"}
 
 
 def test_the_market_settles_in_a_named_token_and_only_dev_chains_get_the_demo_one(chain, world) -> None:

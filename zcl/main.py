@@ -10,9 +10,11 @@ from zcl import context
 from zcl.account import account_command
 from zcl.accounting import measures_app
 from zcl.alarms import alarms_app
+from zcl.api import api_app, user_app
 from zcl.certify import certify_app
 from zcl.credits import credits_app
 from zcl.evidence import evidence_app
+from zcl.index import index_command
 from zcl.market import market_app
 from zcl.meeting import meeting_app
 from zcl.oracle import oracle_app
@@ -63,12 +65,6 @@ app.add_typer(savings_app, name="savings")
 app.add_typer(market_app, name="market")
 app.add_typer(certify_app, name="certify")
 app.add_typer(meeting_app, name="meeting")
-
-from zcl.index import index_command  # noqa: E402  (kept beside its registration)
-
 app.command("index")(index_command)
-
-from zcl.api import api_app, user_app  # noqa: E402  (kept beside its registration)
-
 app.add_typer(api_app, name="api")
 app.add_typer(user_app, name="user")

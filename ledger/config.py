@@ -34,7 +34,7 @@ class Settings(BaseModel):
     mqtt_broker: str | None = Field(None, description="MQTT broker host:port for meter frames and alarms (e.g. 127.0.0.1:1883).")
     confirmations: int = Field(1, ge=0, description="Blocks to wait after a transaction before trusting it.")
     max_future_skew_seconds: int = Field(300, ge=0, description="How far ahead of the oracle's clock a reading may be.")
-    database_url: str | None = Field(None, description="SQLAlchemy URL (e.g. postgresql+psycopg://…); default SQLite in data_dir.")
+    database_url: str | None = Field(None, description="SQLAlchemy URL (e.g. postgresql+psycopg://…; env ZCL_DATABASE_URL, else DATABASE_URL); default SQLite in data_dir.")
     jwt_secret: str | None = Field(None, description="HS256 key of API tokens; default a random key kept in data_dir/api-jwt-secret.")
     token_lifetime_seconds: int = Field(3600, ge=60, description="How long an API access token is valid.")
 
@@ -61,5 +61,7 @@ def load_settings(**overrides: object) -> Settings:
         raw = os.environ.get(ENV_PREFIX + name.upper())
         if raw not in (None, ""):
             values[name] = raw
+    if "database_url" not in values and os.environ.get("DATABASE_URL"):  # the name hosting platforms set
+        values["database_url"] = os.environ["DATABASE_URL"]
     values.update({k: v for k, v in overrides.items() if v is not None})
     return Settings.model_validate(values)

@@ -51,6 +51,7 @@ bench: setup
 	$(BIN)/python -m scripts.bench.oracles_run
 	$(BIN)/python -m scripts.bench.accounting_run $(ACCOUNTING_BENCH_ARGS)
 	$(BIN)/python -m scripts.bench.dashboard
+	$(BIN)/python -m scripts.bench.indexer
 
 clean:
 	rm -rf build .zcl bench/results/*.json

@@ -17,7 +17,8 @@ from ledger.chain.compiler import ABI_DIR, CORE_CONTRACTS, CREDIT_CONTRACTS, loa
 from ledger.chain.connection import Chain, ChainError
 from ledger.chain.deployment import Deployment
 
-INDEXED_CONTRACTS = CORE_CONTRACTS + CREDIT_CONTRACTS  # not the settlement token: a real one is any ERC-20
+# WorkflowLog anchors the API's signed project steps; not the settlement token: a real one is any ERC-20
+INDEXED_CONTRACTS = CORE_CONTRACTS + ("WorkflowLog",) + CREDIT_CONTRACTS
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,7 @@ from ledger.indexer.models.core import (
     ResultStatusChange,
     RoleMember,
     Verifier,
+    WorkflowStep,
 )
 
 EVIDENCE_TABLES = (Batch, BatchDevice, Reading, DailyUsage)
@@ -104,4 +105,5 @@ __all__ = [
     "RoleMember",
     "STATE_TABLES",
     "Verifier",
+    "WorkflowStep",
 ]

@@ -310,6 +310,19 @@ class AccountingResult(IndexTable, table=True):
     transaction_hash: str
 
 
+class WorkflowStep(IndexTable, table=True):
+    """A retrofit-project step's hash anchored in WorkflowLog (StepRecorded), signed by `actor`."""
+
+    __tablename__ = "idx_workflow_steps"
+    block_number: int = Field(sa_type=BigInteger, primary_key=True)
+    log_index: int = Field(primary_key=True)
+    project_id: int = Field(sa_type=BigInteger, index=True)
+    step: str  # the step's name ("proposal", "approval", …), from its zero-padded bytes32
+    step_hash: str = Field(index=True)
+    actor: str
+    transaction_hash: str
+
+
 class ResultStatusChange(IndexTable, table=True):
     __tablename__ = "idx_result_status_changes"
     block_number: int = Field(sa_type=BigInteger, primary_key=True)

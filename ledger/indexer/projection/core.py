@@ -20,6 +20,7 @@ from ledger.indexer.models import (
     ResultStatusChange,
     RoleMember,
     Verifier,
+    WorkflowStep,
 )
 from ledger.indexer.projection.registry import add, find, get, handles
 
@@ -228,6 +229,7 @@ def _verifier(session: Session, e: ChainEvent) -> None:
 # --- AccessControl roles (OrganizationRegistry governance, CarbonCredit, CertificationRegistry) ----------
 
 
+@handles("WorkflowLog", "RoleGranted", "RoleRevoked")
 @handles("OrganizationRegistry", "RoleGranted", "RoleRevoked")
 @handles("CarbonCredit", "RoleGranted", "RoleRevoked")
 @handles("CertificationRegistry", "RoleGranted", "RoleRevoked")
@@ -239,3 +241,15 @@ def _role(session: Session, e: ChainEvent) -> None:
                          granted_by=a["sender"], block_number=e.block_number)
         add(session, row)
     row.active, row.granted_by, row.block_number = e.event == "RoleGranted", a["sender"], e.block_number
+
+
+# --- WorkflowLog ---------------------------------------------------------------------------------
+
+
+@handles("WorkflowLog", "StepRecorded")
+def _step_recorded(session: Session, e: ChainEvent) -> None:
+    a = e.args
+    name = bytes.fromhex(a["step"][2:]).rstrip(b"\x00").decode("utf-8", errors="replace")
+    session.add(WorkflowStep(block_number=e.block_number, log_index=e.log_index, project_id=a["projectId"],
+                             step=name, step_hash=a["stepHash"], actor=a["actor"],
+                             transaction_hash=e.transaction_hash))

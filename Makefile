@@ -45,13 +45,15 @@ test-python: setup
 demo: setup
 	$(BIN)/python -m scripts.demo
 
-## Benchmarks: the ledger path, the oracle protocols, the accounting year (tables on screen, JSON in bench/results/).
+## Benchmarks: the ledger path, the oracle protocols, the accounting year, the dashboard, the indexer, credit gas
+## (tables on screen, JSON in bench/results/).
 bench: setup
 	$(BIN)/python -m scripts.bench.run
 	$(BIN)/python -m scripts.bench.oracles_run
 	$(BIN)/python -m scripts.bench.accounting_run $(ACCOUNTING_BENCH_ARGS)
 	$(BIN)/python -m scripts.bench.dashboard
 	$(BIN)/python -m scripts.bench.indexer
+	$(BIN)/python -m scripts.bench.credits
 
 clean:
 	rm -rf build .zcl bench/results/*.json

@@ -43,7 +43,7 @@ test-python: setup
 	$(BIN)/python -m pytest tests --ignore=tests/contracts -p no:pytest-brownie $(PYTEST_ARGS)
 
 demo: setup
-	$(BIN)/python -m scripts.demo
+	$(BIN)/python -m scripts.demo $(DEMO_ARGS)
 
 ## Benchmarks: the ledger path, the oracle protocols, the accounting year, the dashboard, the indexer, credit gas
 ## (tables on screen, JSON in bench/results/).

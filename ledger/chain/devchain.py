@@ -23,6 +23,17 @@ DEV_PRIVATE_KEYS = (
     "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
 )
 DEV_CHAIN_ID = 31337
+DEV_MNEMONIC = "test test test test test test test test test test test junk"  # anvil's; never for real use
+
+
+def dev_key(index: int) -> str:
+    """anvil's funded development account `index` (0x-hex private key; BIP-44 path of its mnemonic)."""
+    if index < len(DEV_PRIVATE_KEYS):
+        return DEV_PRIVATE_KEYS[index]
+    from eth_account import Account
+
+    Account.enable_unaudited_hdwallet_features()
+    return "0x" + Account.from_mnemonic(DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}").key.hex().removeprefix("0x")
 
 
 @dataclass
@@ -73,7 +84,8 @@ def start_anvil(port: int | None = None, state_file: Path | None = None, log_fil
         state_file.parent.mkdir(parents=True, exist_ok=True)
         args += ["--state", str(state_file), "--state-interval", "5"]
     out = open(log_file, "ab") if log_file else subprocess.DEVNULL
-    process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    # Its own process group: a Ctrl-C meant for a supervisor doesn't stop the chain before the processes using it.
+    process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 30
     while not port_is_open(port):
         if process.poll() is not None:

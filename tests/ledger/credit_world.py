@@ -22,7 +22,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from eth_account import Account
 from eth_utils import keccak
 
 from ledger.chain.certification import CertificationClient
@@ -31,9 +30,9 @@ from ledger.chain.codes import CertificationLevel, token_id
 from ledger.chain.connection import Chain, connect
 from ledger.chain.credits import CreditContracts
 from ledger.chain.deployment import Deployment
+from ledger.chain.devchain import dev_key
 from ledger.config import Settings
 
-MNEMONIC = "test test test test test test test test test test test junk"  # anvil's; never for real use
 CID = "QmTrSfXB5akb3PXbifjwqBde7yz7gtjYj69udV4JXxctyk"
 DOC = "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"
 VINTAGE = 2024
@@ -47,10 +46,6 @@ OWN_PROJECT, VCS_PROJECT = 1, 2
 OWN_TOKEN = token_id(SAVINGS_CLASS, OWN_PROJECT, VINTAGE)
 MAX_NET = 2**127 - 1
 
-
-def dev_key(index: int) -> str:
-    Account.enable_unaudited_hdwallet_features()
-    return "0x" + Account.from_mnemonic(MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}").key.hex().removeprefix("0x")
 
 
 def verification_id(label: str) -> bytes:

@@ -5,7 +5,9 @@ published methodology and factor set whose hashes are the ones on chain, cover t
 list exactly the input batches the on-chain input root commits to (each anchored for the
 institution), and — recomputed from those batches only — give the same per-scope totals. The input
 batches' readings are re-verified (signatures, roots, CIDs) by ledger/verification.py, the signatures
-in one worker process per usable core. The first difference ends the audit, saying what differs.
+in one worker process per usable core; every Merkle tree is recomputed (the evidence store's root memo,
+which accounting may trust, is not read: ledger/evidence_roots.py). The first difference ends the audit,
+saying what differs.
 """
 
 from __future__ import annotations

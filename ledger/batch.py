@@ -20,12 +20,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ledger.encoding import PAYLOAD_LENGTH, SIGNATURE_LENGTH, ReadingColumns, decode_reading_columns
+from ledger.evidence_roots import RootMemo
 from ledger.merkle import MerkleTree, reading_leaf, record_leaves
 from ledger.signing import SignedReading
 
 BATCH_MAGIC = b"ZCLB"
 BATCH_FORMAT_VERSION = 1
 _HEADER = struct.Struct(">4sBQI")
+HEADER_LENGTH = _HEADER.size  # record i starts at HEADER_LENGTH + i × RECORD_LENGTH
 RECORD_LENGTH = PAYLOAD_LENGTH + SIGNATURE_LENGTH
 _TIMESTAMP = struct.Struct(">Q")
 _TIMESTAMP_OFFSET = 41  # see ledger/encoding.py layout
@@ -108,15 +110,25 @@ def evidence_root(data: bytes) -> bytes:
     return MerkleTree(record_leaves(records)).root
 
 
-def cached_evidence_root(cid: str, data: bytes) -> bytes:
+def cached_evidence_root(cid: str, data: bytes, memo: RootMemo | None = None, expected: bytes | None = None) -> bytes:
     """evidence_root(data), computed once per CID in this process. `cid` must be the CID the caller has
-    just computed from `data` itself: equal CIDs mean equal bytes, hence an equal root."""
+    just computed from `data` itself: equal CIDs mean equal bytes, hence an equal root.
+
+    With a persistent `memo` (ledger/evidence_roots.py) a root another process computed is reused when it
+    is the `expected` (anchored) one; any other memo entry is ignored and the root recomputed. Every root
+    computed here is written to the memo. Callers that must recompute everything (an audit) pass no memo.
+    """
     root = _ROOTS_BY_CID.get(cid)
-    if root is None:
-        root = evidence_root(data)
-        if len(_ROOTS_BY_CID) >= _ROOTS_BY_CID_LIMIT:
-            _ROOTS_BY_CID.clear()
-        _ROOTS_BY_CID[cid] = root
+    if root is not None:
+        return root
+    if memo is not None and expected is not None and memo.get(cid) == expected:
+        return expected
+    root = evidence_root(data)
+    if len(_ROOTS_BY_CID) >= _ROOTS_BY_CID_LIMIT:
+        _ROOTS_BY_CID.clear()
+    _ROOTS_BY_CID[cid] = root
+    if memo is not None:
+        memo.put(cid, root)
     return root
 
 

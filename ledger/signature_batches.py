@@ -43,6 +43,18 @@ def verify_records(records: bytes) -> bytes:
     return bytes(verdicts)
 
 
+class PendingVerdicts:
+    """Verdict bytes of submitted records (one byte each, 1 good), ready now or once the workers answer."""
+
+    def __init__(self, answer: bytes | multiprocessing.pool.AsyncResult) -> None:
+        self._answer = answer
+
+    def verdicts(self) -> bytes:
+        if not isinstance(self._answer, bytes):
+            self._answer = b"".join(self._answer.get())
+        return self._answer
+
+
 class SignatureBatches:
     """`verify` gives the verdict of each (signed reading, key) pair, computed by `workers` processes
     (in this process when `workers` is 0); use as a context manager so the workers end with it."""
@@ -55,14 +67,21 @@ class SignatureBatches:
 
     def verify(self, pairs: Sequence[tuple[SignedReading, bytes]]) -> list[bool]:
         records = b"".join(key + signed.payload + signed.signature for signed, key in pairs)
-        if self.workers == 0 or len(pairs) < self.chunk:
-            return [v == 1 for v in verify_records(records)]
+        return [v == 1 for v in self.submit(records).verdicts()]
+
+    def submit(self, records: bytes) -> PendingVerdicts:
+        """Start checking JOB_RECORD_LENGTH-byte records (key ‖ payload ‖ signature) without waiting: the caller
+        prepares the next batch while the workers verify this one (in this process, at once, without workers
+        or for fewer records than a chunk)."""
+        count = len(records) // JOB_RECORD_LENGTH
+        if self.workers == 0 or count < self.chunk:
+            return PendingVerdicts(verify_records(records))
         if self._pool is None:
             self._pool = multiprocessing.get_context("spawn").Pool(self.workers)
-        rounds = -(-len(pairs) // (self.workers * self.chunk))  # equal jobs, a whole number per worker
-        size = -(-len(pairs) // (self.workers * rounds)) * JOB_RECORD_LENGTH
+        rounds = -(-count // (self.workers * self.chunk))  # equal jobs, a whole number per worker
+        size = -(-count // (self.workers * rounds)) * JOB_RECORD_LENGTH
         jobs = [records[o:o + size] for o in range(0, len(records), size)]
-        return [v == 1 for answer in self._pool.imap(verify_records, jobs) for v in answer]
+        return PendingVerdicts(self._pool.map_async(verify_records, jobs))
 
     def close(self) -> None:
         if self._pool is not None:

@@ -12,18 +12,23 @@ database.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from itertools import compress, islice, repeat
+from itertools import compress, islice
 from operator import ne
 
-from ledger.batch import BatchFormatError, EvidenceBatch, cached_evidence_root, decode_batch, evidence_readings
+from ledger.batch import (
+    HEADER_LENGTH, RECORD_LENGTH, BatchFormatError, EvidenceBatch, cached_evidence_root, decode_batch,
+    decode_batch_header, evidence_readings,
+)
 from ledger.chain.clients import AnchoredBatch, KeyEpoch, LedgerContracts
 from ledger.chain.connection import ContractRevert
 from ledger.device_keys import key_for_sequence, key_index_for_sequence
 from ledger.encoding import EncodingError, Reading, ReadingColumns, decode_reading
 from ledger.evidence import EvidenceError, EvidenceStore, compute_cid
+from ledger.evidence_roots import RootMemo, root_memo_for
 from ledger.signature_batches import SignatureBatches
 
 ZERO_ROOT = bytes(32)
@@ -104,19 +109,28 @@ def verify_ledger(
     institution_id: int | None = None,
     on_batch: Callable[[AnchoredBatch], None] | None = None,
     workers: int = 0,
+    trust_root_memo: bool = False,
 ) -> VerificationReport:
     """Walk every anchored batch (of one institution, or all) and report every discrepancy.
 
     With `workers` > 0 the signatures are checked by that many processes; the findings are the same.
+    Every Merkle tree is recomputed (and its root written to the store's root memo for accounting) unless
+    `trust_root_memo`, when a memo entry equal to the anchored root is taken instead
+    (ledger/evidence_roots.py).
     """
+    memo = root_memo_for(evidence)
     with SignatureBatches(workers) as signatures:
-        return _verify_ledger(contracts, evidence, institution_id, on_batch, signatures)
+        return _verify_ledger(contracts, evidence, institution_id, on_batch, signatures, memo, trust_root_memo)
 
 
-def _verify_ledger(contracts, evidence, institution_id, on_batch, signatures: SignatureBatches) -> VerificationReport:
+def _verify_ledger(contracts, evidence, institution_id, on_batch, signatures: SignatureBatches, memo: RootMemo | None,
+                   trust_root_memo: bool) -> VerificationReport:
+    """Batches are pipelined: batch N+1 is read, decoded, hashed and its signatures handed to the workers
+    before batch N's verdicts are turned into findings, so this process and the workers overlap. Findings
+    are stated per batch in chain order, exactly as one batch at a time would state them."""
     report = VerificationReport()
     keys = _Keys(contracts)
-    seen: dict[tuple[bytes, int], bytes] = {}
+    seen = SeenReadings()
     chains: dict[int, list[AnchoredBatch]] = {}
     for batch in contracts.attestations.anchored_batches(institution_id=institution_id):
         chains.setdefault(batch.institution_id, []).append(batch)
@@ -124,15 +138,74 @@ def _verify_ledger(contracts, evidence, institution_id, on_batch, signatures: Si
     quorum_batches = contracts.attestations.awaiting_approvals(institution_id) if chains else {}
     for inst, batches in chains.items():
         _check_chain(contracts, inst, batches, report)
+        pending: Callable[[], None] | None = None
         for batch in batches:
-            _check_batch(contracts, evidence, batch, keys, seen, report, signatures)
-            if batch.root in quorum_batches:
-                _check_approvals(contracts, batch, report)
-            report.batches += 1
-            if on_batch is not None:
-                on_batch(batch)
+            finish = _check_batch(contracts, evidence, batch, keys, seen, report, signatures, memo, trust_root_memo)
+            if pending is not None:
+                pending()
+            pending = _then_batch_done(contracts, batch, finish, batch.root in quorum_batches, report, on_batch)
+        if pending is not None:
+            pending()
     report.devices = len(keys.cache)
     return report
+
+
+def _then_batch_done(contracts, batch: AnchoredBatch, finish: Callable[[], None], under_quorum: bool,
+                     report: VerificationReport, on_batch) -> Callable[[], None]:
+    def done() -> None:
+        finish()
+        if under_quorum:
+            _check_approvals(contracts, batch, report)
+        report.batches += 1
+        if on_batch is not None:
+            on_batch(batch)
+    return done
+
+
+class SeenReadings:
+    """Every (device, sequence) counted so far, with the batch that first had it.
+
+    Per device: disjoint sequence intervals sorted by start, each with its batch root. A batch holds a
+    run of consecutive sequences per meter, so an institution-year of 5 M readings keeps about one
+    interval per (meter, batch) (~80 k), not one dict entry per reading (~0.7 GB).
+    """
+
+    def __init__(self) -> None:
+        self._devices: dict[bytes, tuple[list[int], list[int], list[bytes]]] = {}
+
+    def first_batch(self, device_id: bytes, sequence: int) -> bytes | None:
+        """The batch that first had (device, sequence), or None when it was not counted yet."""
+        intervals = self._devices.get(device_id)
+        if intervals is None:
+            return None
+        starts, ends, roots = intervals
+        i = bisect_right(starts, sequence) - 1
+        return roots[i] if i >= 0 and sequence <= ends[i] else None
+
+    def none_of(self, device_id: bytes, first: int, last: int) -> bool:
+        """No sequence of first..last of the device was counted yet."""
+        intervals = self._devices.get(device_id)
+        if intervals is None:
+            return True
+        starts, ends, _ = intervals
+        i = bisect_right(starts, last) - 1  # the last interval starting at or before `last`
+        return i < 0 or ends[i] < first
+
+    def add(self, device_id: bytes, first: int, last: int, root: bytes) -> None:
+        """Count sequences first..last (none of them counted yet: see none_of) as read in batch `root`."""
+        starts, ends, roots = self._devices.setdefault(device_id, ([], [], []))
+        i = bisect_right(starts, first)
+        if i > 0 and ends[i - 1] == first - 1 and roots[i - 1] == root:
+            ends[i - 1] = last
+            if i < len(starts) and starts[i] == last + 1 and roots[i] == root:
+                ends[i - 1] = ends[i]
+                del starts[i], ends[i], roots[i]
+        elif i < len(starts) and starts[i] == last + 1 and roots[i] == root:
+            starts[i] = first
+        else:
+            starts.insert(i, first)
+            ends.insert(i, last)
+            roots.insert(i, root)
 
 
 def _check_chain(contracts: LedgerContracts, inst: int, batches: list[AnchoredBatch], report: VerificationReport) -> None:
@@ -151,10 +224,19 @@ def _check_chain(contracts: LedgerContracts, inst: int, batches: list[AnchoredBa
             f"institution {inst}: contract's latest root is 0x{head.hex()}, events end at 0x{previous.hex()}"))
 
 
-def _check_batch(contracts, evidence, batch: AnchoredBatch, keys: _Keys, seen, report: VerificationReport,
-                 signatures: SignatureBatches) -> None:
+def _check_batch(contracts, evidence, batch: AnchoredBatch, keys: _Keys, seen: SeenReadings, report: VerificationReport,
+                 signatures: SignatureBatches, memo: RootMemo | None = None,
+                 trust_root_memo: bool = False) -> Callable[[], None]:
+    """Everything about one batch that needs no earlier batch (evidence, CID, decoding, keys, root), with its
+    signatures handed to the workers; the returned call waits for their verdicts and states the batch's
+    findings (those above first) and counts its (device, sequence) pairs."""
+    found: list[Finding] = []
+
     def find(problem: Problem, detail: str, **where: object) -> None:
-        report.findings.append(Finding(problem, batch.root, detail, **where))
+        found.append(Finding(problem, batch.root, detail, **where))
+
+    def flush() -> None:
+        report.findings.extend(found)
 
     record = contracts.attestations.batch(batch.root)
     anchored = (batch.institution_id, batch.index, batch.reading_count, batch.first_timestamp, batch.last_timestamp)
@@ -165,25 +247,34 @@ def _check_batch(contracts, evidence, batch: AnchoredBatch, keys: _Keys, seen, r
         data = evidence.cat(batch.evidence_cid)
     except EvidenceError as exc:
         find(Problem.EVIDENCE_MISSING, f"CID {batch.evidence_cid}: {exc}")
-        return
+        return flush
     actual_cid = compute_cid(data, cid_version=1 if batch.evidence_cid.startswith("b") else 0)
     if actual_cid != batch.evidence_cid:
         find(Problem.EVIDENCE_CID_MISMATCH, f"anchored {batch.evidence_cid}, bytes hash to {actual_cid}")
     try:
-        parsed = decode_batch(data)
+        institution, count = decode_batch_header(data)
     except BatchFormatError as exc:
         find(Problem.EVIDENCE_MALFORMED, str(exc))
-        return
-    _check_header(parsed, batch, find)
+        return flush
     try:
         columns = evidence_readings(data)[1]
     except EncodingError:  # some reading is malformed: check them one by one, to name each
-        _check_readings(parsed, batch, keys, seen, report, find, signatures)
+        parsed = decode_batch(data)
+        _check_header(parsed.institution_id, len(parsed.readings), parsed.first_timestamp, parsed.last_timestamp,
+                      batch, find)
+        readings_done = _check_readings(parsed, batch, keys, seen, report, find, signatures)
     else:
-        _check_columns(parsed, columns, batch, keys, seen, report, find, signatures)
-    root = cached_evidence_root(actual_cid, data)  # keyed by the CID of these very bytes
-    if root != batch.root:
-        find(Problem.ROOT_MISMATCH, f"evidence gives 0x{root.hex()}")
+        _check_header(institution, count, min(columns.timestamps), max(columns.timestamps), batch, find)
+        readings_done = _check_columns(data, columns, batch, keys, seen, report, find, signatures)
+    # keyed by the CID of these very bytes; the memo is read only when trusted, written always
+    root = cached_evidence_root(actual_cid, data, memo, batch.root if trust_root_memo else None)
+
+    def finish() -> None:
+        readings_done()
+        if root != batch.root:
+            find(Problem.ROOT_MISMATCH, f"evidence gives 0x{root.hex()}")
+        flush()
+    return finish
 
 
 def _check_approvals(contracts: LedgerContracts, batch: AnchoredBatch, report: VerificationReport) -> None:
@@ -193,27 +284,30 @@ def _check_approvals(contracts: LedgerContracts, batch: AnchoredBatch, report: V
                                        f"{given} of the {required} oracle approvals its quorum requires"))
 
 
-def _check_header(parsed: EvidenceBatch, batch: AnchoredBatch, find) -> None:
-    if parsed.institution_id != batch.institution_id:
-        find(Problem.EVIDENCE_HEADER_MISMATCH, f"evidence is for institution {parsed.institution_id}, anchored for {batch.institution_id}")
-    if len(parsed.readings) != batch.reading_count:
-        find(Problem.EVIDENCE_HEADER_MISMATCH, f"evidence holds {len(parsed.readings)} readings, anchor says {batch.reading_count}")
-    span = (parsed.first_timestamp, parsed.last_timestamp)
+def _check_header(institution: int, count: int, first_timestamp: int, last_timestamp: int, batch: AnchoredBatch,
+                  find) -> None:
+    if institution != batch.institution_id:
+        find(Problem.EVIDENCE_HEADER_MISMATCH, f"evidence is for institution {institution}, anchored for {batch.institution_id}")
+    if count != batch.reading_count:
+        find(Problem.EVIDENCE_HEADER_MISMATCH, f"evidence holds {count} readings, anchor says {batch.reading_count}")
+    span = (first_timestamp, last_timestamp)
     if span != (batch.first_timestamp, batch.last_timestamp):
         find(Problem.EVIDENCE_HEADER_MISMATCH, f"evidence spans {span}, anchor says {(batch.first_timestamp, batch.last_timestamp)}")
 
 
-def _check_columns(parsed: EvidenceBatch, columns: ReadingColumns, batch: AnchoredBatch, keys: _Keys, seen,
-                   report: VerificationReport, find, signatures: SignatureBatches) -> None:
+def _check_columns(data: bytes, columns: ReadingColumns, batch: AnchoredBatch, keys: _Keys, seen: SeenReadings,
+                   report: VerificationReport, find, signatures: SignatureBatches) -> Callable[[], None]:
     """_check_readings for a batch whose readings all decode, device run by device run: the same findings
-    in the same order, with one registry lookup and (mostly) one key choice per run instead of per reading."""
+    in the same order, with one registry lookup and (mostly) one key choice per run instead of per reading,
+    and no per-reading work at all for a run of consecutive new sequences whose signatures all verify.
+    Submits the signatures; the returned call states the findings once the verdicts are in."""
     ids, sequences = columns.device_ids, columns.sequences
     cuts = [0, *compress(range(1, len(ids)), map(ne, islice(ids, 1, None), ids)), len(ids)]
-    plan, checked = [], []
+    plan, records = [], []
     for first, last in zip(cuts, islice(cuts, 1, None)):
         device = keys.lookup(ids[first])
         if device is None:
-            plan.append((first, last, None, repeat(None)))
+            plan.append((first, last, None, None))
             continue
         history = device[1]
         low, high = (key_index_for_sequence(history, s) for s in (min(sequences[first:last]), max(sequences[first:last])))
@@ -222,41 +316,62 @@ def _check_columns(parsed: EvidenceBatch, columns: ReadingColumns, batch: Anchor
         else:
             run_keys = [key_for_sequence(history, s) for s in sequences[first:last]]
         plan.append((first, last, device, run_keys))
-        checked.extend((parsed.readings[i], key) for i, key in zip(range(first, last), run_keys) if key is not None)
-    verdicts = iter(signatures.verify(checked))
+        records.extend(key + data[o:o + RECORD_LENGTH] for o, key in
+                       zip(range(HEADER_LENGTH + first * RECORD_LENGTH, len(data), RECORD_LENGTH), run_keys)
+                       if key is not None)
+    pending = signatures.submit(b"".join(records))
     report.readings += len(ids)
-    report.signatures_checked += len(checked)
-    root = batch.root
-    for first, last, device, run_keys in plan:
-        device_id = ids[first]
-        other = device is not None and device[0] != batch.institution_id
-        for index, key in zip(range(first, last), run_keys):
-            sequence = sequences[index]
-            if device is None:
-                find(Problem.UNKNOWN_DEVICE, "no DeviceRegistered for this id", reading_index=index, device_id=device_id,
-                     sequence=sequence)
-                continue
-            if other:
-                find(Problem.DEVICE_OF_OTHER_INSTITUTION, f"device belongs to institution {device[0]}",
-                     reading_index=index, device_id=device_id, sequence=sequence)
-            if key is None:
-                find(Problem.NO_KEY, "sequence precedes every registered key", reading_index=index, device_id=device_id,
-                     sequence=sequence)
-            elif not next(verdicts):
-                find(Problem.BAD_SIGNATURE, f"key 0x{key.hex()[:16]}…", reading_index=index, device_id=device_id,
-                     sequence=sequence)
-            pair = (device_id, sequence)
-            if pair in seen:
-                find(Problem.DUPLICATE_READING, f"already in batch 0x{seen[pair].hex()}", reading_index=index,
-                     device_id=device_id, sequence=sequence)
-            else:
-                seen[pair] = root
+    report.signatures_checked += len(records)
+    del records
+
+    def finish() -> None:
+        verdicts = pending.verdicts()
+        root, at = batch.root, 0
+        for first, last, device, run_keys in plan:
+            device_id, n = ids[first], last - first
+            if device is not None and device[0] == batch.institution_id and run_keys[0] is not None \
+                    and None not in run_keys and verdicts.count(0, at, at + n) == 0:
+                low = sequences[first]
+                if sequences[first:last] == tuple(range(low, low + n)) and seen.none_of(device_id, low, low + n - 1):
+                    seen.add(device_id, low, low + n - 1, root)  # nothing to report in this run
+                    at += n
+                    continue
+            other = device is not None and device[0] != batch.institution_id
+            for index in range(first, last):
+                sequence = sequences[index]
+                if device is None:
+                    find(Problem.UNKNOWN_DEVICE, "no DeviceRegistered for this id", reading_index=index,
+                         device_id=device_id, sequence=sequence)
+                    continue
+                if other:
+                    find(Problem.DEVICE_OF_OTHER_INSTITUTION, f"device belongs to institution {device[0]}",
+                         reading_index=index, device_id=device_id, sequence=sequence)
+                key = run_keys[index - first]
+                if key is None:
+                    find(Problem.NO_KEY, "sequence precedes every registered key", reading_index=index,
+                         device_id=device_id, sequence=sequence)
+                else:
+                    at += 1
+                    if verdicts[at - 1] != 1:
+                        find(Problem.BAD_SIGNATURE, f"key 0x{key.hex()[:16]}…", reading_index=index,
+                             device_id=device_id, sequence=sequence)
+                _count_once(seen, device_id, sequence, root, find, reading_index=index)
+    return finish
 
 
-def _check_readings(parsed: EvidenceBatch, batch: AnchoredBatch, keys: _Keys, seen, report: VerificationReport, find,
-                    signatures: SignatureBatches) -> None:
-    # First every reading is decoded and its key found, then the batch's signatures are checked in one go
-    # (in worker processes when there are any), then the findings are stated reading by reading.
+def _count_once(seen: SeenReadings, device_id: bytes, sequence: int, root: bytes, find, **where: object) -> None:
+    earlier = seen.first_batch(device_id, sequence)
+    if earlier is not None:
+        find(Problem.DUPLICATE_READING, f"already in batch 0x{earlier.hex()}", device_id=device_id, sequence=sequence,
+             **where)
+    else:
+        seen.add(device_id, sequence, sequence, root)
+
+
+def _check_readings(parsed: EvidenceBatch, batch: AnchoredBatch, keys: _Keys, seen: SeenReadings,
+                    report: VerificationReport, find, signatures: SignatureBatches) -> Callable[[], None]:
+    # First every reading is decoded and its key found, then the batch's signatures are submitted (to worker
+    # processes when there are any); the returned call states the findings reading by reading.
     decoded: list[tuple[Reading | EncodingError, tuple | None, bytes | None]] = []
     for signed in parsed.readings:
         try:
@@ -266,28 +381,28 @@ def _check_readings(parsed: EvidenceBatch, batch: AnchoredBatch, keys: _Keys, se
             continue
         device = keys.lookup(reading.device_id)
         decoded.append((reading, device, key_for_sequence(device[1], reading.sequence) if device else None))
-    checked = [(signed, key) for signed, (_, _, key) in zip(parsed.readings, decoded) if key is not None]
-    verdicts = iter(signatures.verify(checked))
-    for index, (reading, device, key) in enumerate(decoded):
-        report.readings += 1
-        if isinstance(reading, EncodingError):
-            find(Problem.READING_MALFORMED, str(reading), reading_index=index)
-            continue
-        where = {"reading_index": index, "device_id": reading.device_id, "sequence": reading.sequence}
-        if device is None:
-            find(Problem.UNKNOWN_DEVICE, "no DeviceRegistered for this id", **where)
-            continue
-        device_institution, history = device
-        if device_institution != batch.institution_id:
-            find(Problem.DEVICE_OF_OTHER_INSTITUTION, f"device belongs to institution {device_institution}", **where)
-        if key is None:
-            find(Problem.NO_KEY, "sequence precedes every registered key", **where)
-        else:
-            report.signatures_checked += 1
-            if not next(verdicts):
-                find(Problem.BAD_SIGNATURE, f"key 0x{key.hex()[:16]}…", **where)
-        pair = (reading.device_id, reading.sequence)
-        if pair in seen:
-            find(Problem.DUPLICATE_READING, f"already in batch 0x{seen[pair].hex()}", **where)
-        else:
-            seen[pair] = batch.root
+    pending = signatures.submit(b"".join(key + signed.payload + signed.signature
+                                         for signed, (_, _, key) in zip(parsed.readings, decoded) if key is not None))
+
+    def finish() -> None:
+        verdicts = iter(pending.verdicts())
+        for index, (reading, device, key) in enumerate(decoded):
+            report.readings += 1
+            if isinstance(reading, EncodingError):
+                find(Problem.READING_MALFORMED, str(reading), reading_index=index)
+                continue
+            where = {"reading_index": index, "device_id": reading.device_id, "sequence": reading.sequence}
+            if device is None:
+                find(Problem.UNKNOWN_DEVICE, "no DeviceRegistered for this id", **where)
+                continue
+            device_institution, history = device
+            if device_institution != batch.institution_id:
+                find(Problem.DEVICE_OF_OTHER_INSTITUTION, f"device belongs to institution {device_institution}", **where)
+            if key is None:
+                find(Problem.NO_KEY, "sequence precedes every registered key", **where)
+            else:
+                report.signatures_checked += 1
+                if next(verdicts) != 1:
+                    find(Problem.BAD_SIGNATURE, f"key 0x{key.hex()[:16]}…", **where)
+            _count_once(seen, reading.device_id, reading.sequence, batch.root, find, reading_index=index)
+    return finish

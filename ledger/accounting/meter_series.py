@@ -23,6 +23,7 @@ from ledger.encoding import Quantity as Measured
 from ledger.encoding import Reading, ReadingColumns
 from ledger.encoding import Unit as ReadingUnit
 from ledger.evidence import EvidenceStore, compute_cid
+from ledger.evidence_roots import root_memo_for
 
 ACTIVITY_OF = {  # what a cumulative quantity is, in the inventory methodology's words
     Measured.ACTIVE_ENERGY_IMPORT: "electricity.grid",
@@ -106,12 +107,15 @@ def checked_evidence(evidence: EvidenceStore, batch: AnchoredBatch) -> ReadingCo
 
     The bytes are re-hashed to the anchored CID every time; the Merkle root they give is computed
     once per CID in this process (ledger.batch.cached_evidence_root), so the monthly reports after a
-    year's, or an audit's recomputation after its verification, hash no tree twice.
+    year's, or an audit's recomputation after its verification, hash no tree twice; and once per CID
+    at all where the store keeps a root memo (ledger/evidence_roots.py says why that is safe: the CID,
+    re-checked here, pins the bytes; `zcl audit` recomputes every tree regardless).
     """
     data = evidence.cat(batch.evidence_cid)
     if compute_cid(data, cid_version=1 if batch.evidence_cid.startswith("b") else 0) != batch.evidence_cid:
         raise UnverifiedEvidence(batch.root, f"evidence does not hash to {batch.evidence_cid}")
-    if decode_batch_header(data)[0] != batch.institution_id or cached_evidence_root(batch.evidence_cid, data) != batch.root:
+    if decode_batch_header(data)[0] != batch.institution_id or \
+            cached_evidence_root(batch.evidence_cid, data, root_memo_for(evidence), batch.root) != batch.root:
         raise UnverifiedEvidence(batch.root, "evidence does not give the anchored root")
     return evidence_readings(data)[1]
 

@@ -68,6 +68,7 @@ class MeteredActivity:
     period: Period
     batch_roots: tuple[bytes, ...]  # sorted; the inputs an on-chain result names
     devices: tuple[DeviceActivity, ...]
+    awaiting_approvals: tuple[bytes, ...] = ()  # sorted; anchored batches left out: their quorum has not approved them
 
     @property
     def totals(self) -> dict[str, Quantity]:
@@ -98,6 +99,18 @@ def period_bounds(period: Period, tz: timezone = CHINA_STANDARD_TIME) -> tuple[i
     return int(start.timestamp()), int(end.timestamp())
 
 
+class InputBatches(tuple):
+    """The sorted roots of the batches collect_points read, carrying (`awaiting_approvals`, sorted) those it
+    left out because they were anchored under a k-of-n quorum that has not yet given its approvals."""
+
+    awaiting_approvals: tuple[bytes, ...] = ()
+
+    def __new__(cls, roots: Sequence[bytes], awaiting_approvals: Sequence[bytes] = ()) -> InputBatches:
+        inputs = super().__new__(cls, sorted(roots))
+        inputs.awaiting_approvals = tuple(sorted(awaiting_approvals))
+        return inputs
+
+
 def collect_points(
     contracts: LedgerContracts,
     evidence: EvidenceStore,
@@ -107,24 +120,34 @@ def collect_points(
     margin: int = 86_400,
     only_batches: frozenset[bytes] | None = None,
     devices: frozenset[bytes] | None = None,
-) -> tuple[dict[bytes, MeterSeries], tuple[bytes, ...]]:
+) -> tuple[dict[bytes, MeterSeries], InputBatches]:
     """Readings of the institution's anchored batches that can matter for [start, end) (plus a margin
     on each side for interpolation), grouped by device; and the roots of the batches they came from.
+
+    A batch anchored under a quorum counts only once its k oracle approvals are on chain
+    (AttestationLedger.counts); until then it is left out and named in the roots' `awaiting_approvals`,
+    which metered_activity carries into its result, so it is reported, never silently dropped.
 
     `only_batches` restricts the input to a result's stated batch set (what an auditor recomputes
     from); `devices` restricts it to the meters inside a boundary.
     """
     series: dict[bytes, MeterSeries] = {}
     roots: list[bytes] = []
-    for batch in contracts.attestations.anchored_batches(institution_id=institution_id):
+    awaiting: list[bytes] = []
+    attestations = contracts.attestations
+    under_quorum = attestations.awaiting_approvals(institution_id)
+    for batch in attestations.anchored_batches(institution_id=institution_id):
         if only_batches is not None:
             if batch.root not in only_batches:
                 continue
         elif batch.last_timestamp < start - margin or batch.first_timestamp >= end + margin:
             continue
+        if batch.root in under_quorum and not attestations.counts(batch.root):
+            awaiting.append(batch.root)
+            continue
         roots.append(batch.root)
         add_readings(series, checked_evidence(evidence, batch), devices)
-    return series, tuple(sorted(roots))
+    return series, InputBatches(roots, awaiting)
 
 
 def metered_activity(
@@ -134,11 +157,14 @@ def metered_activity(
     batch_roots: Sequence[bytes],
     tz: timezone = CHINA_STANDARD_TIME,
 ) -> MeteredActivity:
-    """Each device's consumption in `period`; raises NoActivityData when no meter covers it."""
+    """Each device's consumption in `period`; raises NoActivityData when no meter covers it. Batches
+    collect_points left out for want of approvals (InputBatches.awaiting_approvals) are carried along."""
     devices = interval_activity(series, *period_bounds(period, tz))
+    awaiting = getattr(batch_roots, "awaiting_approvals", ())
     if not devices:
-        raise NoActivityData(f"institution {institution_id}, period {period}: no anchored readings cover it")
-    return MeteredActivity(institution_id, period, tuple(sorted(batch_roots)), devices)
+        waiting = f" ({len(awaiting)} anchored batches still await their quorum's approvals)" if awaiting else ""
+        raise NoActivityData(f"institution {institution_id}, period {period}: no anchored readings cover it{waiting}")
+    return MeteredActivity(institution_id, period, tuple(sorted(batch_roots)), devices, tuple(awaiting))
 
 
 def interval_activity(series: Series | Mapping[bytes, tuple[Measured, list[Point]]], start: int,

@@ -28,6 +28,7 @@ from ledger.accounting.published import CN_PUBLIC_INSTITUTION_2022, PUBLIC_INSTI
 from ledger.accounting.quantities import reading_quantity
 from ledger.audit import AuditReport, audit_results
 from ledger.batch import decode_batch, evidence_readings, evidence_root, forget_evidence_roots
+from ledger.evidence_roots import root_memo_for
 from ledger.chain.clients import LedgerContracts
 from ledger.evidence import EvidenceStore, compute_cid
 from ledger.verification import VerificationReport
@@ -61,15 +62,21 @@ class AccountingPass:
 
 
 def timed_accounting(contracts: LedgerContracts, evidence: EvidenceStore, institution_id: int,
-                     cold: bool = True) -> AccountingPass:
+                     cold: bool = True, memo: bool = True) -> AccountingPass:
     """collect_points + metered_activity + account for the year, as build_report runs them.
 
-    Cold: every batch's Merkle root is recomputed (the process's cache of verified roots is emptied
-    first), as for a first accounting; warm: the roots verified by an earlier pass are reused (CIDs are
-    still recomputed), as for the monthly reports after the year's, or `zcl audit` after its checks.
+    Cold: the process's cache of verified roots is emptied first, as in a fresh process; then with
+    `memo` the store's persistent root memo (ledger/evidence_roots.py) is kept, as for any accounting
+    after the oracle, the indexer, a verification or an earlier accounting computed the roots; without
+    it the memo is deleted and every batch's Merkle root recomputed (a first accounting; it writes the
+    memo). Warm: the roots verified by an earlier pass in this process are reused. CIDs are always
+    recomputed.
     """
     if cold:
         forget_evidence_roots()
+        store_memo = root_memo_for(evidence)
+        if store_memo is not None:
+            store_memo.clear() if not memo else store_memo.close()
     gc.collect()
     before, method = _reset_peak()
     cpu = process_time()

@@ -9,8 +9,10 @@ fresh anvil by an authorised oracle account. Then, with this process pinned to o
 to the others:
 
 1. collect_points + metered_activity + account for the year (what build_report runs), timed, with
-   the peak resident-memory growth: cold (every batch's Merkle root recomputed) and warm (roots
-   verified by the cold pass reused, CIDs still recomputed); then each step of it timed on its own, a
+   the peak resident-memory growth and CPU seconds: cold without the root memo (every batch's Merkle
+   root recomputed, the memo written), cold with it (a fresh process's cache, the store's persistent
+   root memo kept: ledger/evidence_roots.py) and warm (roots verified earlier in the process reused;
+   CIDs always recomputed); then each step of it timed on its own, a
    cProfile of a tenth of the batches, and the original reading-by-reading path beside the current
    one on a twentieth of the batches (their ratio, measured in the same run, with equal results);
 2. the year's result is submitted (build_report's PeriodReport → result_input → submit), verified by
@@ -131,10 +133,15 @@ def main(argv: list[str] | None = None) -> int:
             phases["anchor"] = anchor_seconds
             contracts = testbed.admin
 
-            done = step("timed: collect_points + metered_activity + account (one core), cold then warm", 2)
+            done = step("timed: collect_points + metered_activity + account (one core), cold, cold with the "
+                        "root memo, warm", 3)
             t = time.monotonic()
-            acc = timed_accounting(contracts, store, inst)
+            acc = timed_accounting(contracts, store, inst, memo=False)
             done()
+            memo = timed_accounting(contracts, store, inst, memo=True)
+            done()
+            if memo.activity != acc.activity:
+                raise RuntimeError("the pass with the root memo differs from the one without")
             warm = timed_accounting(contracts, store, inst, cold=False)
             done()
             if acc.points != spec.readings or warm.points != spec.readings:
@@ -241,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         "chain": "anvil, automine, fresh state",
     }
     document = _document(args.name, started, time.monotonic() - clock_start, machine, setup, acc, breakdown, profile,
-                         ceiling, audit, submission, warm, baseline)
+                         ceiling, audit, submission, warm, baseline, memo)
     _render(console, document)
     path = write_results(document, started)
     console.print(f"results written to {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
@@ -249,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _document(name, started, duration, machine, setup, acc, breakdown, profile, ceiling, audit, submission, warm,
-              baseline) -> dict:
+              baseline, memo) -> dict:
     n = setup["readings"]
     accounting = {
         "readings": acc.points,
@@ -271,6 +278,11 @@ def _document(name, started, duration, machine, setup, acc, breakdown, profile, 
         "warm": {"seconds": warm.seconds, "cpu_seconds": warm.cpu_seconds, "collect_points_seconds": warm.collect_seconds,
                  "metered_activity_seconds": warm.metered_seconds, "peak_memory_delta_bytes": warm.memory_delta_bytes,
                  "note": "Merkle roots verified by the cold pass reused (CIDs recomputed)"},
+        "cold_with_memo": {"seconds": memo.seconds, "cpu_seconds": memo.cpu_seconds,
+                           "collect_points_seconds": memo.collect_seconds, "metered_activity_seconds": memo.metered_seconds,
+                           "peak_memory_delta_bytes": memo.memory_delta_bytes,
+                           "note": "fresh process cache; Merkle roots from the store's persistent memo (written by the "
+                                   "cold pass), CIDs recomputed"},
     }
     if baseline is not None:
         accounting["baseline_original_path"] = baseline
@@ -301,6 +313,8 @@ def _document(name, started, duration, machine, setup, acc, breakdown, profile, 
         "targets": {
             "accounting_seconds": {"target": f"< {TARGET_ACCOUNTING_SECONDS:g}", "measured": acc.seconds,
                                    "met": acc.seconds < TARGET_ACCOUNTING_SECONDS},
+            "accounting_with_memo_seconds": {"target": f"< {TARGET_ACCOUNTING_SECONDS:g}", "measured": memo.seconds,
+                                             "met": memo.seconds < TARGET_ACCOUNTING_SECONDS},
             "accounting_memory_bytes": {"target": "< 1 GiB", "measured": acc.memory_delta_bytes,
                                         "met": acc.memory_delta_bytes < TARGET_ACCOUNTING_BYTES},
         },
@@ -342,11 +356,16 @@ def _render(console: Console, doc: dict) -> None:
         table.add_column(column, justify=justify)
     target = t["accounting_seconds"]
     n_readings = s["readings"]
-    table.add_row("collect_points + metered_activity + account", f"{a['seconds']:.2f} s",
-                  f"{target['target']} s: {_met(target['met'])}; {a['readings_per_second']:,.0f} readings/s")
+    table.add_row("collect_points + metered_activity + account, cold, no root memo", f"{a['seconds']:.2f} s",
+                  f"{target['target']} s: {_met(target['met'])}; {a['cpu_seconds']:.2f} CPU-s; "
+                  f"{a['readings_per_second']:,.0f} readings/s")
     table.add_row("  collect_points (events, evidence, CID, Merkle, decode)", f"{a['collect_points_seconds']:.2f} s", "")
     table.add_row("  metered_activity", f"{a['metered_activity_seconds']:.2f} s", "")
     table.add_row("  account", f"{a['account_seconds']:.3f} s", "")
+    cm, target_memo = a["cold_with_memo"], t["accounting_with_memo_seconds"]
+    table.add_row("same, cold with the root memo (roots checked by an earlier process)", f"{cm['seconds']:.2f} s",
+                  f"{target_memo['target']} s: {_met(target_memo['met'])}; {cm['cpu_seconds']:.2f} CPU-s; "
+                  f"+{cm['peak_memory_delta_bytes'] / 2**20:,.0f} MiB peak")
     table.add_row("same, warm (roots verified by the cold pass reused)", f"{a['warm']['seconds']:.2f} s",
                   f"{n_readings / a['warm']['seconds']:,.0f} readings/s; "
                   f"+{a['warm']['peak_memory_delta_bytes'] / 2**20:,.0f} MiB peak")

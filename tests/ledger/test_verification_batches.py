@@ -1,14 +1,20 @@
 """The auditor's batch check gives the same findings, in the same order, however the signatures are checked:
-reading by reading, run by run over bulk-decoded columns, in this process or in worker processes."""
+reading by reading, run by run over bulk-decoded columns, in this process or in worker processes; and the
+compact record of counted (device, sequence) pairs answers exactly as a set of every pair would."""
 
 from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ledger.batch import decode_batch, encode_batch, evidence_readings
 from ledger.chain.clients import AnchoredBatch, KeyEpoch
 from ledger.encoding import Quantity, Reading, Unit
 from ledger.signature_batches import SignatureBatches, verify_records
 from ledger.signing import SignedReading, generate_device_key, public_key_bytes, sign_reading
-from ledger.verification import Finding, VerificationReport, _check_columns, _check_readings, _Keys
+from ledger.verification import (
+    Finding, SeenReadings, VerificationReport, _check_columns, _check_readings, _Keys,
+)
 
 INSTITUTION = 4
 KEYS = [generate_device_key(bytes([k]) * 32) for k in range(1, 5)]
@@ -53,15 +59,17 @@ def _findings(check, signatures: SignatureBatches) -> tuple[list[Finding], Verif
     batch = AnchoredBatch.__new__(AnchoredBatch)
     object.__setattr__(batch, "root", b"\xaa" * 32)
     object.__setattr__(batch, "institution_id", INSTITUTION)
-    seen = {(OURS, 3): b"\xbb" * 32}  # sequence 3 was in an earlier batch
+    seen = SeenReadings()
+    seen.add(OURS, 3, 3, b"\xbb" * 32)  # sequence 3 was in an earlier batch
 
     def find(problem, detail, **where):
         report.findings.append(Finding(problem, batch.root, detail, **where))
 
     if check is _check_columns:
-        check(parsed, evidence_readings(data)[1], batch, _keys(), seen, report, find, signatures)
+        finish = check(data, evidence_readings(data)[1], batch, _keys(), seen, report, find, signatures)
     else:
-        check(parsed, batch, _keys(), seen, report, find, signatures)
+        finish = check(parsed, batch, _keys(), seen, report, find, signatures)
+    finish()  # the verdicts are in: the findings are stated
     return report.findings, report
 
 
@@ -86,3 +94,23 @@ def test_a_record_job_of_the_wrong_length_is_refused() -> None:
         assert "not a whole number" in str(exc)
     else:
         raise AssertionError("accepted a partial record")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([OURS, OTHERS]), st.integers(0, 60), st.integers(0, 6),
+                          st.sampled_from([b"\x01" * 32, b"\x02" * 32])), max_size=40))
+def test_seen_readings_answer_as_a_dict_of_every_pair_would(runs) -> None:
+    seen, reference = SeenReadings(), {}
+    for device, first, length, root in runs:
+        last = first + length
+        assert seen.none_of(device, first, last) == all((device, s) not in reference for s in range(first, last + 1))
+        if seen.none_of(device, first, last):
+            seen.add(device, first, last, root)
+            reference.update({(device, s): root for s in range(first, last + 1)})
+        else:
+            for s in range(first, last + 1):
+                if (device, s) not in reference:
+                    seen.add(device, s, s, root)
+                    reference[(device, s)] = root
+        for (d, s) in [(d, s) for d in (OURS, OTHERS) for s in range(-1, 70)]:
+            assert seen.first_batch(d, s) == reference.get((d, s))

@@ -31,6 +31,10 @@ from oracles.spool import PendingReadings, Spool, SpooledBatch
 DEFAULT_BATCH_SIZE = 1_000
 _COMMIT_EVERY = 1_000
 _CHUNK = 500  # readings checked and committed together; the next chunk's signatures are verified meanwhile
+# AttestationLedger.anchorBatch writes a new batch record (with its 46- or 59-character CID) and the
+# institution's head; a fixed limit well above that saves an eth_estimateGas round trip per anchor.
+# A limit is a ceiling, not a charge: only the gas used is paid.
+ANCHOR_GAS_LIMIT = 500_000
 
 StepHook = Callable[[str, SpooledBatch], None]
 """Called with "prepared" (batch recorded, anchor not yet sent) and "anchored" (mined, not yet recorded).
@@ -102,6 +106,10 @@ class OracleNode:
         self.directory = DeviceDirectory(contracts.devices, db=spool.db)
         self.gate = ReadingGate(institution_id, self.directory, spool, max_future_skew_seconds, profiles=self.profiles)
         self.signatures = SignaturePool(verify_workers)  # 0: verified in this process
+        # The institution's latest anchored root as this oracle last saw it, so an anchor needs no latestRoot
+        # read; None: ask the chain. Another oracle anchoring for the institution makes the contract refuse
+        # the stale one (BatchChainBroken): the head is read again and the anchor re-sent once.
+        self._head: bytes | None = None
 
     def close(self) -> None:
         """Stop the signature workers and close the spool."""
@@ -226,16 +234,20 @@ class OracleNode:
         if not unconfirmed:
             return report
         ledger = self.contracts.attestations
-        depth_block = ledger.chain.w3.eth.block_number - max(confirmations, 1) + 1
+        # one confirmation: anchored at the head is deep enough, so one read per batch and no block number
+        depth_block = None if confirmations <= 1 else ledger.chain.w3.eth.block_number - confirmations + 1
         for batch in unconfirmed:
             if not ledger.is_anchored(batch.root):
                 self.spool.mark_reorged(batch.root)
                 report.reorged.append(batch.root)
-            elif depth_block >= 0 and ledger.contract.functions.isAnchored(batch.root).call(block_identifier=depth_block):
+            elif depth_block is None or (
+                    depth_block >= 0
+                    and ledger.contract.functions.isAnchored(batch.root).call(block_identifier=depth_block)):
                 self.spool.mark_confirmed(batch.root)
                 report.confirmed.append(batch.root)
         if report.reorged:
             ledger.chain.resync()
+            self._head = None
         return report
 
     def _prepare(self, pending: PendingReadings) -> tuple[SpooledBatch, EvidenceBatch]:
@@ -257,23 +269,28 @@ class OracleNode:
             self.spool.mark_anchored(batch.root, None, None, None, now, confirmed)
             return already
         evidence = EvidenceBatch(self.institution_id, tuple(readings))
+        cached_head, self._head = self._head, None  # unknown until this anchor is mined
         try:
             receipt = ledger.anchor_batch(
                 self.institution_id,
                 batch.root,
-                ledger.latest_root(self.institution_id),
+                cached_head if cached_head is not None else ledger.latest_root(self.institution_id),
                 len(readings),
                 evidence.first_timestamp,
                 evidence.last_timestamp,
                 batch.evidence_cid,
+                gas=ANCHOR_GAS_LIMIT,
             )
         except ContractRevert as exc:
             if exc.name == "DuplicateRoot":
                 self.spool.mark_anchored(batch.root, None, None, None, now, confirmed)
                 return already
+            if exc.name == "BatchChainBroken" and cached_head is not None:  # another oracle anchored meanwhile
+                return self._anchor(batch, readings, maybe_anchored)
             raise
         if self.step_hook is not None:
             self.step_hook("anchored", batch)
+        self._head = batch.root
         tx = receipt["transactionHash"].hex()
         self.spool.mark_anchored(batch.root, tx, receipt["blockNumber"], receipt["gasUsed"], now, confirmed)
         return AnchorResult(batch.root, batch.evidence_cid, len(readings), tx, receipt["blockNumber"], receipt["gasUsed"])

@@ -101,7 +101,52 @@ class PlausibilityCheck:
 
 
 def _step(before: Reading, after: Reading, profile: DeviceProfile | None, judged: Reading) -> PlausibilityFlag | None:
-    """Judge the counter going from `before` to `after` (consecutive accepted readings of one quantity)."""
+    """Judge the counter going from `before` to `after` (consecutive accepted readings of one quantity).
+
+    Almost every step is a counter that grew within its rating: that is decided on the raw integers in
+    the meter's scale (`_plainly_plausible`); anything else goes to the Decimal rule (`_judge_step`),
+    which names the outcome. The fast test only ever says "plausible" where the rule does too (a property
+    test in tests/oracles/test_plausibility.py holds them together)."""
+    if _plainly_plausible(before, after, profile):
+        return None
+    return _judge_step(before, after, profile, judged)
+
+
+_FAST_LIMIT = 10**27  # below this a value, and the difference of two, is exact in Decimal's 28 digits
+_SLACK = 10**9  # the fast test keeps 1 part in 10⁹ away from the allowance: Decimal rounding never decides it
+_MARGIN_NUMERATOR, _MARGIN_DENOMINATOR = (1 + RATING_MARGIN).as_integer_ratio()
+_ratios: dict[Decimal, tuple[int, int]] = {}
+
+
+def _plainly_plausible(before: Reading, after: Reading, profile: DeviceProfile | None) -> bool:
+    """True when the counter did not run backwards and grew (if there is a rating) clearly less than
+    rating × elapsed × (1 + RATING_MARGIN) + one unit of the last digit, all in integers of the meter's scale."""
+    scale, old, new = after.scale, before.value, after.value
+    if before.scale != scale or new < old or not -_FAST_LIMIT < old <= new < _FAST_LIMIT:
+        return False
+    rating = profile.rating if profile is not None else None
+    if rating is None:
+        return True
+    units = new - old - 1  # the allowance's "+ one unit of the last digit"
+    if units <= 0:
+        return True
+    ratio = _ratios.get(rating)
+    if ratio is None:
+        ratio = _ratios[rating] = rating.as_integer_ratio()
+    elapsed = max(0, after.timestamp - before.timestamp)
+    # units × 10^scale ≤ rating × elapsed / 3600 × margin, cross-multiplied to integers, with the slack
+    allowed = ratio[0] * elapsed * _MARGIN_NUMERATOR * (_SLACK - 1)
+    used = units * ratio[1] * 3600 * _MARGIN_DENOMINATOR * _SLACK
+    if scale >= 0:
+        used *= 10**scale
+    else:
+        allowed *= 10**-scale
+    return used <= allowed
+
+
+def _judge_step(before: Reading, after: Reading, profile: DeviceProfile | None, judged: Reading,
+                ) -> PlausibilityFlag | None:
+    """The rule itself, in Decimal: accepted (None), accepted with a flag, or ReadingRejected."""
     old, new = before.decimal_value, after.decimal_value
     elapsed = Decimal(max(0, after.timestamp - before.timestamp))
     rating = profile.rating if profile is not None else None

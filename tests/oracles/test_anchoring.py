@@ -69,3 +69,26 @@ def test_crash_after_anchor_before_bookkeeping_is_not_anchored_twice(contracts, 
     assert contracts.attestations.latest_root(tree.institution) == prepared.root
     assert [b.state for b in restarted.spool.batches()] == ["anchored"]
     restarted.spool.close()
+
+
+def test_an_anchor_by_another_oracle_meanwhile_is_followed_not_broken(settings, deployment, contracts, tree, meter,
+                                                                     tmp_path) -> None:
+    """The oracle remembers the institution's head instead of reading it per anchor; when another oracle
+    anchored in between, the contract refuses the stale head and the oracle re-reads it and anchors once."""
+    other = _as_account(settings, deployment, 3)
+    contracts.devices.authorize_oracle(tree.institution, other.devices.chain.account.address)
+    readings = list(meter.readings(6))
+    mine = make_node(contracts, tree.institution, tmp_path / "mine")
+    theirs = make_node(other, tree.institution, tmp_path / "theirs")
+    mine.ingest(("t", r) for r in readings[:2])
+    [first] = mine.flush()
+    theirs.ingest(("t", r) for r in readings[2:4])
+    [between] = theirs.flush()
+    mine.ingest(("t", r) for r in readings[4:])
+    [last] = mine.flush()  # its remembered head (`first`) is stale: refused once, read again, anchored
+    ledger = contracts.attestations
+    assert ledger.latest_root(tree.institution) == last.root
+    assert [ledger.batch(a.root).reading_count for a in (first, between, last)] == [2, 2, 2]
+    assert [(b.state, b.reading_count) for b in mine.spool.batches()] == [("anchored", 2), ("anchored", 2)]
+    mine.spool.close()
+    theirs.spool.close()

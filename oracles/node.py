@@ -19,6 +19,7 @@ from ledger.batch import EvidenceBatch, canonical_order
 from ledger.chain.clients import LedgerContracts
 from ledger.chain.connection import ContractRevert
 from ledger.evidence import EvidenceStore
+from ledger.evidence_roots import root_memo_for
 from ledger.signing import SignedReading
 from oracles.alarm_rules import AlarmMonitor
 from oracles.directory import DeviceDirectory, DirectoryUnavailable
@@ -255,6 +256,9 @@ class OracleNode:
         evidence = EvidenceBatch(self.institution_id, tuple(canonical_order(pending.readings)))
         root = evidence.tree().root
         cid = self.evidence.add(evidence.encode())  # evidence store down: raises, nothing is recorded
+        memo = root_memo_for(self.evidence)  # so accounting never rebuilds this tree (the audit always does)
+        if memo is not None:
+            memo.put(cid, root)
         batch = self.spool.prepare_batch(root, self.institution_id, cid, pending)
         if self.step_hook is not None:
             self.step_hook("prepared", batch)

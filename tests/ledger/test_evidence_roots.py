@@ -55,8 +55,12 @@ def cold():
 def test_roots_checked_once_are_kept_beside_the_evidence(contracts, tree, node, kwh_meter) -> None:
     root, cid = _anchor_by_node(node, _signed(kwh_meter, range(-2, 27)))
     memo = root_memo_for(node.evidence)
-    assert memo is not None and memo.path == node.evidence.root / MEMO_FILE and memo.get(cid) is None
-    _collect(contracts, node, tree)
+    assert memo is not None and memo.path == node.evidence.root / MEMO_FILE
+    assert memo.get(cid) == root  # the oracle recorded the root of the evidence it anchored
+    with sqlite3.connect(memo.path) as db:
+        db.execute("DELETE FROM evidence_root WHERE cid = ?", (cid,))
+    assert memo.get(cid) is None
+    _collect(contracts, node, tree)  # accounting that had to build the tree records it too
     assert RootMemo(memo.path).get(cid) == root  # readable by any other process using the folder
 
 

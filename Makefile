@@ -54,6 +54,7 @@ bench: setup
 	$(BIN)/python -m scripts.bench.dashboard
 	$(BIN)/python -m scripts.bench.indexer
 	$(BIN)/python -m scripts.bench.credits
+	$(BIN)/python -m scripts.bench.api
 
 clean:
 	rm -rf build .zcl bench/results/*.json

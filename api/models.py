@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import BigInteger, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -133,4 +133,43 @@ class Inspection(SQLModel, table=True):
     work_order_id: int | None = None
 
 
-API_TABLES = frozenset(t.__tablename__ for t in (User, Project, ProjectStep, Asset, WorkOrder, Inspection))
+class InstitutionProfile(SQLModel, table=True):
+    """What intensity divides by (people, floor area) and what reduction compares with (baseline year).
+
+    Not chain facts: the institution admin keeps them. Xihuamen's come from the seed until it edits them.
+    """
+
+    __tablename__ = "api_institution_profiles"
+
+    institution_id: int = Field(primary_key=True)
+    people: int = Field(ge=1)
+    floor_area_m2: str = Field(max_length=24, description="Decimal, m².")
+    baseline_year: int | None = None
+    updated_by: int | None = Field(default=None, foreign_key="api_users.id")
+    updated_at: int
+
+
+class SupervisionMonth(SQLModel, table=True):
+    """One boundary-month's metered activity and the engine's emissions over it, computed once per batch set.
+
+    `batch_key` names the institution's anchored batches that touch the month; a new anchor (or a reorg)
+    changes it and the row is recomputed from idx_daily_usage.
+    """
+
+    __tablename__ = "api_supervision_months"
+
+    node_id: int = Field(primary_key=True)  # the institution, or a building (its subtree's meters)
+    month: str = Field(primary_key=True, max_length=7)  # YYYY-MM, China Standard Time
+    batch_key: str = Field(max_length=200)
+    activity_json: str = Field(description='{"electricity.grid": ["123.456", "kWh"], …}')
+    days_json: str = Field(default="{}", description='{"2022-01-01": {"electricity.grid": "12.5"}, …}')
+    kgco2e: str | None = Field(default=None, max_length=40)
+    problem: str | None = Field(default=None, max_length=500)
+    computed_at: int
+    checked_block: int = Field(default=0, sa_type=BigInteger,
+                               description="Index cursor block at which batch_key was last confirmed.")
+    checked_hash: str = Field(default="", max_length=66)
+
+
+API_TABLES = frozenset(t.__tablename__ for t in (User, Project, ProjectStep, Asset, WorkOrder, Inspection,
+                                                 InstitutionProfile, SupervisionMonth))

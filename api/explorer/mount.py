@@ -36,6 +36,7 @@ def mount_explorer(app: FastAPI, settings: Settings) -> ExplorerSource:
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount("/vendor/echarts", StaticFiles(directory=ECHARTS_DIR), name="echarts")
+    app.mount("/app", StaticFiles(directory=STATIC_DIR / "app", html=True), name="app")  # workflow pages
 
     @app.get("/dashboard/", include_in_schema=False)
     def dashboards() -> FileResponse:

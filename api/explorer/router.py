@@ -2,7 +2,7 @@
 
 Routes stay thin: each reads through api/explorer/*_view.py, which call ledger/ (clients, compiler,
 evidence, merkle). Errors map once: NotFound → 404, BadProofRequest → 422, ExplorerUnavailable → 503,
-each with the reason.
+each with the reason, in the service's one error body (api/errors.py) for JSON and as a page otherwise.
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 
+from api.errors import error_response
+from api.errors import install_error_handlers as install_api_error_handlers
 from api.explorer.batch_view import BadProofRequest, batch_view, check_reading, parse_root
 from api.explorer.chain_view import (NotFound, ProjectContracts, address_detail, block_detail, latest_blocks,
                                      transaction_detail)
@@ -124,26 +126,29 @@ def _deployable(name: str) -> str:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Map the explorer's errors to 404 / 422 / 503 with the reason (JSON for /api paths, HTML otherwise)."""
+    """Map the explorer's errors to 404 / 422 / 503 with the reason: `{"error": {"code", "message", "details"}}`
+    for /api paths and JSON clients, the error page otherwise. The API's own handlers go in first, so the
+    explorer served alone (`standalone_app`) answers validation errors and unknown paths in the same shape."""
+    install_api_error_handlers(app)
 
-    def respond(request: Request, status: int, reason: str) -> Response:
+    def respond(request: Request, status: int, code: str, reason: str) -> Response:
         if "/api/" in request.url.path or "application/json" in request.headers.get("accept", ""):
-            return JSONResponse({"detail": reason}, status_code=status)
+            return error_response(status, code, reason)
         return TEMPLATES.TemplateResponse(request, "explorer/error.html", {"status": status, "reason": reason},
                                           status_code=status)
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:
-        return respond(request, 404, str(exc))
+        return respond(request, 404, "not_found", str(exc))
 
     @app.exception_handler(BadProofRequest)
     async def bad_request(request: Request, exc: BadProofRequest) -> Response:
-        return respond(request, 422, str(exc))
+        return respond(request, 422, "invalid_input", str(exc))
 
     @app.exception_handler(ExplorerUnavailable)
     async def unavailable(request: Request, exc: ExplorerUnavailable) -> Response:
-        return respond(request, 503, str(exc))
+        return respond(request, 503, "explorer_unavailable", str(exc))
 
     @app.exception_handler(EvidenceError)
     async def evidence_missing(request: Request, exc: EvidenceError) -> Response:
-        return respond(request, 502, f"evidence store: {exc}")
+        return respond(request, 502, "evidence_error", f"evidence store: {exc}")

@@ -1,5 +1,7 @@
 """(Near-)zero-carbon certification: applications filed by institution admins, decided by regulators
-stage by stage (district → city → province), evaluated by CertificationRegistry itself."""
+stage by stage (district → city → province), evaluated by CertificationRegistry itself; a granted
+certification suspended, reinstated or revoked by a regulator of one of its stages, with a reason; its
+status checked by anyone (no token needed: a certificate is shown to people who hold no account)."""
 
 from __future__ import annotations
 
@@ -8,10 +10,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from api.deps import ChainDep, CurrentUser, DirectoryDep, NodeId, ResourceId, require_in_scope
-from api.errors import ERROR_RESPONSES
+from api.deps import ChainDep, CurrentUser, DirectoryDep, NodeId, ResourceId, bad_request, require_in_scope
+from api.errors import ERROR_RESPONSES, forbidden
 from api.permissions import Action
-from api.schemas.common import Cid, Id, LimitQuery, OffsetQuery, Page, Password, ShortText, TransactionOut
+from api.schemas.common import (Cid, Id, LimitQuery, OffsetQuery, Page, Password, ShortText, Timestamp,
+                               TransactionOut)
 from ledger.chain.certification import Application, ApplicationInput, CertificationClient
 from ledger.chain.codes import CertificationLevel
 
@@ -131,3 +134,62 @@ def decide(application_id: ResourceId, body: DecisionIn, user: CurrentUser, chai
     decision = CertificationClient.of(chain.signer(user, body.keystore_password)).decide(
         application_id, body.approve, body.reason, body.document_cid)
     return TransactionOut(transaction_hash=decision.tx.hash, block_number=decision.tx.block_number)
+
+
+class StatusChangeIn(BaseModel):
+    action: Literal["suspend", "reinstate", "revoke"] = Field(examples=["suspend"],
+                                                            description="certified → suspended, suspended → "
+                                                            "certified, certified | suspended → revoked.")
+    reason: ShortText = Field(examples=["metering gap found at the 2024 site inspection"])
+    keystore_password: Password
+
+
+class StatusChangeOut(TransactionOut):
+    application_id: int
+    before: str = Field(examples=["certified"])
+    after: str = Field(examples=["suspended"])
+
+
+class StatusCheckOut(BaseModel):
+    application_id: int
+    institution_id: int
+    level: str = Field(examples=["near_zero_carbon"])
+    status: str = Field(examples=["certified"], description="Now (expired once the validity has ended).")
+    valid_from: int
+    valid_until: int
+    at: int = Field(description="The moment asked about (unix seconds; default the chain head's time).")
+    certified_at: bool = Field(description="CertificationRegistry.isCertifiedAt(application, at).")
+
+
+@router.post("/certifications/{application_id}/status", response_model=StatusChangeOut,
+             summary="Suspend, reinstate or revoke a certification, as a regulator of a region above it")
+def change_status(application_id: ResourceId, body: StatusChangeIn, user: CurrentUser, chain: ChainDep,
+                  directory: DirectoryDep) -> StatusChangeOut:
+    """Scope: a region strictly above the institution; the contract further requires a direct admin of one of
+    the application's stages (NotRegulator, 403) and an allowed transition (409)."""
+    application = CertificationClient.of(chain.contracts).application(application_id)
+    require_in_scope(user, Action.DECIDE_CERTIFICATION, application.institution_id, directory.tree())
+    if user.org_id == application.institution_id:
+        raise forbidden(f"only a regulator of a region above institution {application.institution_id} may "
+                        f"{body.action} its certification")
+    if not body.reason.strip():
+        raise bad_request(f"a {body.action} needs a reason")
+    client = CertificationClient.of(chain.signer(user, body.keystore_password))
+    change = getattr(client, body.action)(application_id, body.reason.strip())
+    return StatusChangeOut(transaction_hash=change.tx.hash, block_number=change.tx.block_number,
+                           application_id=application_id, before=change.before.name.lower(),
+                           after=change.after.name.lower())
+
+
+@router.get("/certifications/{application_id}/status", response_model=StatusCheckOut,
+            summary="Is this certification valid (now, or at a moment)? Anyone may ask")
+def check_status(application_id: ResourceId, chain: ChainDep,
+                 at: Annotated[Timestamp | None, Query(description="Unix seconds; default now.")] = None
+                 ) -> StatusCheckOut:
+    client = CertificationClient.of(chain.contracts)
+    application = client.application(application_id)  # UnknownApplication → 404
+    moment = int(chain.chain.w3.eth.get_block("latest")["timestamp"]) if at is None else at
+    return StatusCheckOut(application_id=application_id, institution_id=application.institution_id,
+                          level=application.level.name.lower(), status=client.status(application_id).name.lower(),
+                          valid_from=application.valid_from, valid_until=application.valid_until, at=moment,
+                          certified_at=client.is_certified_at(application_id, moment))

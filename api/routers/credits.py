@@ -1,4 +1,5 @@
-"""Carbon credits: the catalogue, holdings, the market (list, buy, cancel) and retirements with certificates.
+"""Carbon credits: the catalogue, holdings, the market (list, buy, cancel) and retirements with certificates
+(`/retirements/{id}`: the certificate as JSON and as the page ledger/reports/certificate.py renders).
 
 Amounts are whole tonnes (one credit unit = 1 tCO2e); prices are in the settlement token's smallest unit.
 Writes are signed with the caller's server-side key; a wallet user signs the same calls itself and POSTs
@@ -10,14 +11,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from api.deps import ChainDep, CurrentUser, require
 from api.errors import ERROR_RESPONSES, ApiError, not_found
 from api.permissions import Action
+from api.services.certificates import certificate_json, certificate_record
 from api.schemas.common import Address, LimitQuery, OffsetQuery, Page, Password, ShortText, Timestamp, TransactionOut
 from ledger.chain.codes import decode_token_id
 from ledger.chain.credits import CreditContracts, Listing, Retirement
+from ledger.reports.certificate import render_certificate_html
 
 router = APIRouter(tags=["credits and market"], responses=ERROR_RESPONSES)
 TokenIdPath = Annotated[int, Path(ge=0, le=2**256 - 1, description="ERC-1155 id: class, project, vintage.")]
@@ -194,3 +198,39 @@ def retirement(certificate_id: ListingIdPath, user: CurrentUser, chain: ChainDep
     if certificate_id > credits.certificates.certificate_count():
         raise not_found(f"retirement certificate {certificate_id}")
     return RetirementOut.of(credits.credits.retirement(certificate_id))
+
+
+class CertificateOut(BaseModel):
+    certificate_id: int = Field(examples=[1])
+    owner: str = Field(description="Who holds the certificate NFT (the beneficiary unless transferred).")
+    retiree: str
+    beneficiary: str
+    tonnes: int = Field(examples=[2])
+    claim_kind: str = Field(examples=["none", "certification_application", "meeting"])
+    claim_id: str
+    period_start: int
+    period_end: int
+    retired_at: int
+    reason: str
+    ranges: list[dict] = Field(description="Serial ranges burned: token_id, first_serial, last_serial.")
+    ranges_hash: str
+    ranges_match: bool = Field(description="RetirementCertificate.rangesMatch(id, the retirement event's ranges).")
+    tokens: list[dict] = Field(description="Each token id's class, project, vintage, standard and methodology.")
+    chain_id: int
+    credit_contract: str
+    certificate_contract: str
+    transaction_hash: str
+    block_number: int
+
+
+@router.get("/retirements/{certificate_id}", response_model=CertificateOut,
+            summary="A retirement certificate, every fact read from the chain")
+def certificate(certificate_id: ListingIdPath, user: CurrentUser, chain: ChainDep) -> CertificateOut:
+    return CertificateOut(**certificate_json(certificate_record(_credits(chain), certificate_id)))
+
+
+@router.get("/retirements/{certificate_id}/page", response_class=HTMLResponse,
+            responses={200: {"content": {"text/html": {}}, "description": "The certificate page"}},
+            summary="A retirement certificate as a page, each fact linked to the explorer")
+def certificate_page(certificate_id: ListingIdPath, user: CurrentUser, chain: ChainDep) -> HTMLResponse:
+    return HTMLResponse(render_certificate_html(certificate_record(_credits(chain), certificate_id), None, "/explorer"))

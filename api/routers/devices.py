@@ -1,16 +1,21 @@
-"""Devices and their Ed25519 keys, as DeviceRegistry holds them; changes signed by the admin's key."""
+"""Devices and their Ed25519 keys, as DeviceRegistry holds them; changes signed by the admin's key.
+
+The device list comes from the indexer's tables once the index has caught up with the chain head
+(`X-Served-From: index`), else from DeviceRegistry (`X-Served-From: chain`); both give the same bodies.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
-from api.deps import (ChainDep, CurrentUser, DirectoryDep, NodeId, bad_request, require_in_scope,
+from api.deps import (ChainDep, CurrentUser, DirectoryDep, EngineDep, NodeId, bad_request, require_in_scope,
                       require_institution)
 from api.errors import ERROR_RESPONSES
 from api.permissions import Action
+from api.services.index_reads import SERVED_FROM, index_caught_up, indexed_devices
 from api.schemas.common import Hex32, Id, LimitQuery, OffsetQuery, Page, Password, ShortText, TransactionOut
 from ledger.chain.clients import Device
 from ledger.chain.codes import DeviceStatus
@@ -76,14 +81,20 @@ def _name(enum: type, value: int) -> str:
 
 
 @router.get("/organizations/{node_id}/devices", response_model=Page[DeviceOut], summary="An institution's devices")
-def list_devices(node_id: NodeId, user: CurrentUser, chain: ChainDep, directory: DirectoryDep,
+def list_devices(node_id: NodeId, user: CurrentUser, chain: ChainDep, directory: DirectoryDep, engine: EngineDep,
+                 response: Response,
                  status: Annotated[str | None, Query(pattern="^(active|suspended|retired)$")] = None,
                  limit: LimitQuery = 100, offset: OffsetQuery = 0) -> Page[DeviceOut]:
     tree = directory.tree()
     require_in_scope(user, Action.READ, node_id, tree)
     require_institution(tree, node_id)
-    devices = chain.contracts.devices
-    found = [devices.device(i) for i in dict.fromkeys(devices.registered_devices(institution_id=node_id))]
+    if index_caught_up(engine, chain.chain):
+        response.headers[SERVED_FROM] = "index"
+        found = indexed_devices(engine, node_id)
+    else:
+        response.headers[SERVED_FROM] = "chain"
+        devices = chain.contracts.devices
+        found = [devices.device(i) for i in dict.fromkeys(devices.registered_devices(institution_id=node_id))]
     if status is not None:
         found = [d for d in found if d.status == DeviceStatus[status.upper()]]
     return Page[DeviceOut](items=[DeviceOut.of(d) for d in found[offset:offset + limit]], total=len(found),

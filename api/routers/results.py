@@ -1,23 +1,30 @@
-"""Accounting results: computed from anchored readings, submitted and verified on AccountingLedger."""
+"""Accounting results: computed from anchored readings, submitted and verified on AccountingLedger.
+
+A result is of kind `emissions` (an inventory) or `savings` (emissions avoided, M&V). The list comes from the
+indexer's tables once the index has caught up with the chain head (`X-Served-From: index`), else from
+AccountingLedger (`X-Served-From: chain`); both give the same bodies.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field, StringConstraints
 
-from api.deps import ChainDep, CurrentUser, DirectoryDep, NodeId, ResourceId, bad_request, require_in_scope
+from api.deps import ChainDep, CurrentUser, DirectoryDep, EngineDep, NodeId, ResourceId, bad_request, require_in_scope
 from api.errors import ERROR_RESPONSES
 from api.permissions import Action
 from api.schemas.common import Id, LimitQuery, OffsetQuery, Page, Password, ShortText, TransactionOut
 from api.services.chain import ChainAccess
+from api.services.index_reads import SERVED_FROM, index_caught_up, indexed_results
 from ledger.accounting.factors import Period
 from ledger.accounting.published import factor_set, methodology
 from ledger.accounting.report import build_report, bytes32_label
 from ledger.chain.clients import AccountingRecord
 from ledger.evidence import open_evidence_store
+from ledger.indexer.models import AccountingResult
 
 router = APIRouter(tags=["accounting results"], responses=ERROR_RESPONSES)
 Versioned = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}@[A-Za-z0-9_.-]{1,32}$")]
@@ -27,6 +34,7 @@ class ResultOut(BaseModel):
     result_id: int = Field(examples=[1])
     institution_id: int = Field(examples=[4])
     boundary_id: int = Field(examples=[4])
+    kind: str = Field(examples=["emissions"], description="emissions, or savings (emissions avoided, M&V).")
     status: str = Field(examples=["final"])
     period_start: int
     period_end: int
@@ -43,11 +51,19 @@ class ResultOut(BaseModel):
     @classmethod
     def of(cls, r: AccountingRecord) -> "ResultOut":
         return cls(result_id=r.result_id, institution_id=r.institution_id, boundary_id=r.boundary_id,
-                   status=r.status.name.lower(), period_start=r.period_start, period_end=r.period_end,
+                   kind=r.kind.name.lower(), status=r.status.name.lower(), period_start=r.period_start, period_end=r.period_end,
                    methodology=bytes32_label(r.methodology_id), scope1_g=r.scope1, scope2_g=r.scope2,
                    scope3_g=r.scope3, input_batch_count=r.input_batch_count, supersedes=r.supersedes,
                    superseded_by=r.superseded_by, submitter=r.submitter,
                    verifier=r.verifier if r.verified_at else None)
+
+    @classmethod
+    def indexed(cls, r: AccountingResult) -> "ResultOut":
+        return cls(result_id=r.result_id, institution_id=r.institution_id, boundary_id=r.boundary_id,
+                   kind=r.kind_name, status=r.status_name, period_start=r.period_start, period_end=r.period_end,
+                   methodology=bytes32_label(bytes.fromhex(r.methodology_id[2:])), scope1_g=r.scope1,
+                   scope2_g=r.scope2, scope3_g=r.scope3, input_batch_count=r.input_batch_count,
+                   supersedes=r.supersedes, superseded_by=r.superseded_by, submitter=r.submitter, verifier=r.verifier)
 
 
 class ResultSubmission(BaseModel):
@@ -81,16 +97,22 @@ def _scoped_result(chain: ChainAccess, result_id: int, user, action: Action, dir
 
 
 @router.get("/organizations/{node_id}/results", response_model=Page[ResultOut], summary="An institution's results")
-def list_results(node_id: NodeId, user: CurrentUser, chain: ChainDep, directory: DirectoryDep,
+def list_results(node_id: NodeId, user: CurrentUser, chain: ChainDep, directory: DirectoryDep, engine: EngineDep,
+                 response: Response,
                  status: Annotated[str | None, Query(pattern="^(submitted|final|rejected|superseded)$")] = None,
+                 kind: Annotated[str | None, Query(pattern="^(emissions|savings)$")] = None,
                  limit: LimitQuery = 100, offset: OffsetQuery = 0) -> Page[ResultOut]:
     require_in_scope(user, Action.READ, node_id, directory.tree())
-    accounting = chain.contracts.accounting
-    records = [accounting.result(s.result_id) for s in accounting.submitted_results(institution_id=node_id)]
-    if status is not None:
-        records = [r for r in records if r.status.name.lower() == status]
-    return Page[ResultOut](items=[ResultOut.of(r) for r in records[offset:offset + limit]], total=len(records),
-                           limit=limit, offset=offset)
+    if index_caught_up(engine, chain.chain):
+        response.headers[SERVED_FROM] = "index"
+        items = [ResultOut.indexed(r) for r in indexed_results(engine, node_id)]
+    else:
+        response.headers[SERVED_FROM] = "chain"
+        accounting = chain.contracts.accounting
+        items = [ResultOut.of(accounting.result(s.result_id))
+                 for s in accounting.submitted_results(institution_id=node_id)]
+    items = [r for r in items if (status is None or r.status == status) and (kind is None or r.kind == kind)]
+    return Page[ResultOut](items=items[offset:offset + limit], total=len(items), limit=limit, offset=offset)
 
 
 @router.get("/results/{result_id}", response_model=ResultOut, summary="One result as the chain stores it")

@@ -90,3 +90,33 @@ def test_only_admins_and_buyers_trade(api: ApiWorld, market: dict) -> None:
         assert api.post(user, "/credits/retirements", json={**body, "reason": "x", "period_start": 0,
                                                              "period_end": 1}).status_code == 403, user
     assert api.get("auditor", "/credits/retirements/424242").status_code == 404
+
+
+def test_a_retirement_certificate_reads_as_json_and_as_its_page(api: ApiWorld, market: dict) -> None:
+    """/retirements/{id}: every fact from the chain, JSON and the page ledger/reports/certificate.py renders."""
+    token = market["token"]
+    retired = api.post("signing_buyer", "/credits/retirements",
+                       json={"token_id": token, "amount": 1, "reason": "Q1 travel", "period_start": START_2024,
+                             "period_end": START_2025, "keystore_password": KEYSTORE_PASSWORD})
+    assert retired.status_code == 201, retired.text
+    body = retired.json()
+    number = body["certificate_id"]
+    for user in ("auditor", "buyer", "operator"):  # a certificate is public record: every role reads it
+        assert api.get(user, f"/retirements/{number}").status_code == 200, user
+    certificate = api.get("auditor", f"/retirements/{number}").json()
+    assert (certificate["owner"], certificate["beneficiary"], certificate["retiree"]) == (market["buyer"],) * 3
+    assert (certificate["tonnes"], certificate["claim_kind"], certificate["claim_id"], certificate["reason"]) == \
+        (1, "none", "0x" + "00" * 32, "Q1 travel")
+    assert (certificate["period_start"], certificate["period_end"]) == (START_2024, START_2025)
+    assert certificate["ranges"] == body["ranges"] and certificate["ranges_match"] is True
+    assert [(t["token_id"], t["vintage"], t["standard"]) for t in certificate["tokens"]] == \
+        [(token, 2024, "ZCL-VERIFIED-SAVINGS")]
+    assert certificate["transaction_hash"].startswith("0x") and certificate["chain_id"] == 31337
+    page = api.get("buyer", f"/retirements/{number}/page")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert f"Carbon credit retirement certificate #{number}" in page.text
+    assert f'href="/explorer/tx/{certificate["transaction_hash"]}"' in page.text
+    missing = api.get("auditor", "/retirements/424242/page")
+    assert missing.status_code == 404 and missing.json()["error"]["message"] == "no retirement certificate 424242"
+    assert api.get("auditor", "/retirements/0").json()["error"]["code"] == "validation_error"
+    assert api.client.get(f"/retirements/{number}").status_code == 401

@@ -44,25 +44,30 @@ def test_tampered_value_fails_the_proof_and_the_signature(server) -> None:
     assert same["valid"] is True and same["tampered"] is False
 
 
+def _error(code: str, message: str) -> dict:
+    """The service's one error body (api/errors.py), which the explorer answers too."""
+    return {"error": {"code": code, "message": message, "details": None}}
+
+
 def test_bad_verify_input_is_refused_with_the_reason(server) -> None:
     root = server.world.roots[0]
     count = server.world.contracts.attestations.batch(root).reading_count
-    assert _verify(server, root, {"index": count}).json() == {"detail": f"reading index {count} outside 0..{count - 1}"}
+    assert _verify(server, root, {"index": count}).json() == _error("invalid_input", f"reading index {count} outside 0..{count - 1}")
     assert _verify(server, root, {"index": 0, "value": "1e-9"}).status_code == 422
-    assert _verify(server, root, {"index": 0, "value": "1e-9"}).json()["detail"].startswith("value '1e-9': ")
+    assert _verify(server, root, {"index": 0, "value": "1e-9"}).json()["error"]["message"].startswith("value '1e-9': ")
     unknown = _verify(server, bytes(32), {"index": 0})
-    assert (unknown.status_code, unknown.json()) == (404, {"detail": f"no batch anchored with root 0x{'00' * 32}"})
+    assert (unknown.status_code, unknown.json()) == (404, _error("not_found", f"no batch anchored with root 0x{'00' * 32}"))
     assert _verify(server, root, {"index": -1}).status_code == 422
 
 
 def test_unknown_pages_are_404_with_the_reason(server) -> None:
-    assert _get(server, "/explorer/block/999999").json() == {"detail": "no block 999999"}
+    assert _get(server, "/explorer/block/999999").json() == _error("not_found", "no block 999999")
     assert _get(server, "/explorer/contract/Nope").status_code == 404
-    assert _get(server, "/explorer/batch/0x1234").json() == {"detail": "0x1234 is not a batch root (32 bytes of hex)"}
-    assert _get(server, "/api/dashboard/institution/999").json() == {"detail": "no organisation node 999"}
+    assert _get(server, "/explorer/batch/0x1234").json() == _error("not_found", "0x1234 is not a batch root (32 bytes of hex)")
+    assert _get(server, "/api/dashboard/institution/999").json() == _error("not_found", "no organisation node 999")
     district = server.world.tree.district
     assert _get(server, f"/api/dashboard/institution/{district}").json() == \
-        {"detail": f"node {district} is a region, not an institution"}
+        _error("not_found", f"node {district} is a region, not an institution")
 
 
 def test_dashboard_figures_are_the_accounting_engines(server) -> None:

@@ -4,10 +4,10 @@ window.zclCharts = {};
 window.zclDash = {
   async getJson(url) {
     const response = await fetch(url, {headers: {Accept: "application/json"}});
-    const body = await response.json().catch(() => ({detail: response.statusText}));
+    const body = await response.json().catch(() => ({}));
     if (!response.ok) {
-      // the explorer answers {"detail": reason}; the API's own errors {"error": {"message": reason}}
-      throw new Error(typeof body.detail === "string" ? body.detail : (body.error && body.error.message) || response.statusText);
+      // every error has the one body {"error": {"code", "message", "details"}} (api/errors.py)
+      throw new Error((body.error && body.error.message) || response.statusText);
     }
     return body;
   },

@@ -40,10 +40,10 @@
     if (!response.ok) {
       out.className = "bad";
       out.dataset.valid = "error";
-      // the explorer answers {"detail": reason}; the API's validation errors {"error": {"message", "details"}}
+      // every error has the one body {"error": {"code", "message", "details"}} (api/errors.py)
       const error = body.error || {};
-      const detail = typeof body.detail === "string" ? body.detail
-        : [error.message, ...(error.details || []).map((d) => d.msg)].filter(Boolean).join(": ");
+      const detail = [error.message, ...(Array.isArray(error.details) ? error.details : []).map((d) => d.msg)]
+        .filter(Boolean).join(": ") || response.statusText;
       out.textContent = `Cannot check: ${detail}`;
       return;
     }

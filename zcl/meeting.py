@@ -23,7 +23,7 @@ from ledger.accounting.published import factor_set, methodology
 from ledger.accounting.quantities import format_decimal
 from ledger.chain.clients import LedgerContracts
 from ledger.chain.codes import ClaimKind
-from ledger.chain.credits import CreditContracts
+from ledger.chain.credits import CreditContracts, NotEnoughCredits, cover_tonnes
 from ledger.reports.certificate import load_certificate, render_certificate_html, write_certificate
 from zcl import context as ctx
 from zcl.account import versioned
@@ -73,7 +73,10 @@ def offset_command(
     bundle = CreditContracts.of(contracts)
     me = bundle.credits.me
     chosen = [_token_id(t) for t in token_ids] if token_ids else None
-    items = _credits_for(bundle.credits.holdings(me), footprint.credits_tonnes, chosen)
+    try:
+        items = cover_tonnes(bundle.credits.holdings(me), footprint.credits_tonnes, chosen)
+    except NotEnoughCredits as short:
+        raise ctx.fail(str(short)) from None
     cid = ctx.evidence_store().add(footprint.encode())
     meeting = footprint.meeting
     claim = {"beneficiary": beneficiary or me, "reason": offset_reason(footprint, cid),
@@ -184,18 +187,3 @@ def _token_id(text: str) -> int:
     except ValueError:
         raise ctx.fail(f"--token-id must be a decimal or 0x-hex token id, got {text!r}") from None
 
-
-def _credits_for(holdings: dict[int, int], tonnes: int, chosen: list[int] | None) -> list[tuple[int, int]]:
-    """(token id, amount) pairs covering `tonnes` from `holdings`: the chosen ids in order, else oldest vintage first."""
-    order = chosen if chosen is not None else sorted(holdings, key=lambda t: (t & 0xFFFF, t))
-    items, need = [], tonnes
-    for token in order:
-        take = min(holdings.get(token, 0), need)
-        if take:
-            items.append((token, take))
-            need -= take
-        if need == 0:
-            return items
-    held = sum(holdings.get(t, 0) for t in order)
-    raise ctx.fail(f"the meeting needs {tonnes} t of credits; the signing account holds {held} t"
-                   + (" of the chosen token ids" if chosen is not None else ""))

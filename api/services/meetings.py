@@ -24,7 +24,7 @@ from ledger.accounting.metered import CHINA_STANDARD_TIME
 from ledger.accounting.published import factor_set, methodology
 from ledger.chain.clients import LedgerContracts
 from ledger.chain.codes import ClaimKind
-from ledger.chain.credits import Certificate, CreditContracts
+from ledger.chain.credits import Certificate, CreditContracts, NotEnoughCredits, cover_tonnes
 from ledger.evidence import EvidenceError, compute_cid, open_evidence_store
 
 METHODOLOGY = ("zero-carbon-meeting", "1")
@@ -64,7 +64,10 @@ def plan_offset(chain: ChainAccess, footprint: MeetingFootprint, holder: str, be
     if footprint.credits_tonnes == 0:
         raise conflict("nothing to retire: the meeting's net footprint is zero")
     bundle = CreditContracts.of(chain.contracts)
-    items = credits_for(bundle.credits.holdings(holder), footprint.credits_tonnes, chosen)
+    try:
+        items = cover_tonnes(bundle.credits.holdings(holder), footprint.credits_tonnes, chosen)
+    except NotEnoughCredits as short:
+        raise conflict(str(short), {"needed_tonnes": short.needed, "held_tonnes": short.held}) from None
     cid = store_footprint(chain, footprint)
     return OffsetPlan(footprint, cid, tuple(items), to_checksum_address(beneficiary or holder),
                       offset_reason(footprint, cid))
@@ -73,23 +76,6 @@ def plan_offset(chain: ChainAccess, footprint: MeetingFootprint, holder: str, be
 def store_footprint(chain: ChainAccess, footprint: MeetingFootprint) -> str:
     """Keep the footprint's canonical bytes as evidence (idempotent): the certificate page re-reads them."""
     return open_evidence_store(chain.settings.evidence_path, chain.settings.ipfs_api).add(footprint.encode())
-
-
-def credits_for(holdings: dict[int, int], tonnes: int, chosen: list[int] | None) -> list[tuple[int, int]]:
-    """(token id, amount) pairs covering `tonnes`: the chosen ids in order, else oldest vintage first (as the CLI)."""
-    order = chosen if chosen is not None else sorted(holdings, key=lambda t: (t & 0xFFFF, t))
-    items, need = [], tonnes
-    for token in order:
-        take = min(holdings.get(token, 0), need)
-        if take:
-            items.append((token, take))
-            need -= take
-        if need == 0:
-            return items
-    held = sum(holdings.get(t, 0) for t in order)
-    raise conflict(f"the meeting needs {tonnes} t of credits; the account holds {held} t"
-                   + (" of the chosen token ids" if chosen is not None else ""),
-                   {"needed_tonnes": tonnes, "held_tonnes": held})
 
 
 def check_offset_transaction(contracts: LedgerContracts, data: str, footprint: MeetingFootprint) -> None:

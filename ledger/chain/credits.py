@@ -31,7 +31,7 @@ from eth_utils import keccak
 from web3.types import TxReceipt
 
 from ledger.chain.clients import LedgerContracts
-from ledger.chain.codes import ClaimKind, SerialRange
+from ledger.chain.codes import ClaimKind, SerialRange, decode_token_id
 from ledger.chain.connection import Chain, ChainError
 from ledger.chain.deployment import Deployment
 from ledger.chain.receipts import ReceiptClient, Transaction
@@ -566,3 +566,27 @@ def _retirement(retired: dict, issued: dict, tx: Transaction) -> Retirement:
         reason=issued["reason"],
         tx=tx,
     )
+
+
+class NotEnoughCredits(ValueError):
+    """The holdings cannot cover what a retirement needs."""
+
+    def __init__(self, needed: int, held: int, chosen: bool) -> None:
+        self.needed, self.held = needed, held
+        super().__init__(f"the meeting needs {needed} t of credits; the account holds {held} t"
+                         + (" of the chosen token ids" if chosen else ""))
+
+
+def cover_tonnes(holdings: dict[int, int], tonnes: int, chosen: list[int] | None = None) -> list[tuple[int, int]]:
+    """(token id, amount) pairs covering `tonnes` from `holdings`: the chosen ids in their order, else the oldest
+    vintage first (so credits nearest their end of use go first). NotEnoughCredits when they fall short."""
+    order = chosen if chosen is not None else sorted(holdings, key=lambda t: (decode_token_id(t)[2], t))
+    items, need = [], tonnes
+    for token in order:
+        take = min(holdings.get(token, 0), need)
+        if take:
+            items.append((token, take))
+            need -= take
+        if need == 0:
+            return items
+    raise NotEnoughCredits(tonnes, sum(holdings.get(t, 0) for t in order), chosen is not None)

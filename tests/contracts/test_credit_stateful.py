@@ -16,6 +16,7 @@ before sending the transaction. After every step:
 
 from __future__ import annotations
 
+import itertools
 from functools import partial
 
 import brownie
@@ -92,6 +93,9 @@ def deployment(org, tree, credits, certificates, settlement, market, catalog, ve
     return credits, market, verifications
 
 
+_RUNS = itertools.count(1)  # wei; the accounts hold plenty
+
+
 class CreditMachine(RuleBasedStateMachine):
     """Plain hypothesis (brownie 1.22.2's `state_machine` rejects generated subclasses); the class
     attributes are set by the test, and every run starts by rolling back to the deployment."""
@@ -105,6 +109,10 @@ class CreditMachine(RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
         brownie.chain.revert()
+        # A gas price of its own per run: after the revert, a run replaying an earlier run's call would
+        # otherwise send a byte-identical transaction (same nonce, same hash), which anvil has seen and
+        # brownie then reports as "dropped without known replacement".
+        self.gas_price = next(_RUNS)
         self.accounts = self.people + [self.market]
         people, tokens = range(len(self.people)), range(len(TOKENS))
         holders = range(len(self.accounts))  # the people, then the market
@@ -140,6 +148,9 @@ class CreditMachine(RuleBasedStateMachine):
             return held[pick % len(held)]
         return pick % len(self.people), pick // len(self.people) % len(TOKENS)
 
+    def _by(self, sender) -> dict:
+        return {"from": sender, "gas_price": self.gas_price}
+
     @staticmethod
     def _share(available: int, share: int) -> int:
         return 1 + available * share // 100
@@ -153,9 +164,9 @@ class CreditMachine(RuleBasedStateMachine):
         if external:
             reuse = reuse_serial and self.external_serials
             serial = self.external_serials[0] if reuse else f"VCS-4321-{len(self.external_serials) + 1:06d}"
-            send = partial(self.credits.importExternalCredits, vid, recipient, amount, serial, {"from": self.issuer})
+            send = partial(self.credits.importExternalCredits, vid, recipient, amount, serial, self._by(self.issuer))
         else:
-            reuse, send = False, partial(self.credits.issue, vid, recipient, amount, {"from": self.issuer})
+            reuse, send = False, partial(self.credits.issue, vid, recipient, amount, self._by(self.issuer))
         if amount > self.left[v]:
             with self.reverts_with("IssuanceExceedsVerifiedSavings", project, amount, self.left[v]):
                 send()
@@ -177,7 +188,7 @@ class CreditMachine(RuleBasedStateMachine):
         sender, t = self._holding(pick)
         source, target = self.people[sender], self.people[to]
         amount = self._share(self.balance[sender, t], share)
-        send = partial(self.credits.safeTransferFrom, source, target, TOKENS[t], amount, b"", {"from": source})
+        send = partial(self.credits.safeTransferFrom, source, target, TOKENS[t], amount, b"", self._by(source))
         held = self.balance[sender, t]
         if amount > held:
             with self.reverts_with("ERC1155InsufficientBalance", source, held, amount, TOKENS[t]):
@@ -192,7 +203,7 @@ class CreditMachine(RuleBasedStateMachine):
         seller, t = self._holding(pick)
         account, held = self.people[seller], self.balance[seller, t]
         amount = self._share(held, share)
-        send = partial(self.market.list, TOKENS[t], amount, price * 10**6, {"from": account})
+        send = partial(self.market.list, TOKENS[t], amount, price * 10**6, self._by(account))
         if amount > held:
             with self.reverts_with("ERC1155InsufficientBalance", account, held, amount, TOKENS[t]):
                 send()
@@ -208,12 +219,12 @@ class CreditMachine(RuleBasedStateMachine):
         if not self.listings:
             if pick % 8 == 0:
                 with self.reverts_with("UnknownListing", 1):
-                    self.market.buy(1, 1, {"from": account})
+                    self.market.buy(1, 1, self._by(account))
             return
         listing_id = self._pick_listing(pick)
         listing = self.listings[listing_id - 1]
         amount = self._share(listing["remaining"], share)
-        send = partial(self.market.buy, listing_id, amount, {"from": account})
+        send = partial(self.market.buy, listing_id, amount, self._by(account))
         if listing["remaining"] == 0:
             with self.reverts_with("ListingNotOpen", listing_id):
                 send()
@@ -238,7 +249,7 @@ class CreditMachine(RuleBasedStateMachine):
         if by_seller:
             caller = listing["seller"]
         account = self.people[caller]
-        send = partial(self.market.cancel, listing_id, {"from": account})
+        send = partial(self.market.cancel, listing_id, self._by(account))
         if listing["remaining"] == 0:
             with self.reverts_with("ListingNotOpen", listing_id):
                 send()
@@ -267,11 +278,11 @@ class CreditMachine(RuleBasedStateMachine):
         ids, values = [TOKENS[t] for t, _ in entries], [a for _, a in entries]
         if len(entries) == 1:
             send = partial(
-                self.credits.retire, ids[0], values[0], account, "r", kind, claim_id, *PERIOD, {"from": account}
+                self.credits.retire, ids[0], values[0], account, "r", kind, claim_id, *PERIOD, self._by(account)
             )
         else:
             send = partial(
-                self.credits.retireBatch, ids, values, account, "r", kind, claim_id, *PERIOD, {"from": account}
+                self.credits.retireBatch, ids, values, account, "r", kind, claim_id, *PERIOD, self._by(account)
             )
         running = dict(self.balance)
         for t, amount in entries:  # OpenZeppelin burns entry by entry, failing at the first short one

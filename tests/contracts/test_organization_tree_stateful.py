@@ -8,6 +8,7 @@ the exact custom error (or success) from the model before sending the transactio
 
 from __future__ import annotations
 
+import itertools
 from functools import partial
 
 import brownie
@@ -32,6 +33,9 @@ caller_pick = st.sampled_from([1, 1, 1, 2, 3, 4, 5, 0])
 person = st.sampled_from([2, 3, 4, 5, 0, 1])
 
 
+_RUNS = itertools.count(1)  # wei; the accounts hold plenty
+
+
 class OrganizationTreeMachine(RuleBasedStateMachine):
     """Plain hypothesis: brownie 1.22.2's compiled `state_machine` rejects generated subclasses.
 
@@ -46,6 +50,10 @@ class OrganizationTreeMachine(RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
         brownie.chain.revert()
+        # A gas price of its own per run: after the revert, a run replaying an earlier run's call would
+        # otherwise send a byte-identical transaction (same nonce, same hash), which anvil has seen and
+        # brownie then reports as "dropped without known replacement".
+        self.gas_price = next(_RUNS)
         governance, province, city, district, institution, other = self.people
         self.governance = governance
         self.parent = {1: 0, 2: 1, 3: 2, 4: 3, 5: 4, 6: 5, 7: 2}
@@ -85,12 +93,15 @@ class OrganizationTreeMachine(RuleBasedStateMachine):
 
     # --- rules -------------------------------------------------------------------------------
 
+    def _by(self, sender) -> dict:
+        return {"from": sender, "gas_price": self.gas_price}
+
     @rule(node_pick=node_pick, kind=kinds, caller=caller_pick)
     def create(self, node_pick, kind, caller):
         if len(self.parent) >= MAX_NODES:
             return
         parent_id, sender = self._node(node_pick), self.people[caller]
-        send = partial(self.org.createNode, parent_id, kind, "n", {"from": sender})
+        send = partial(self.org.createNode, parent_id, kind, "n", self._by(sender))
         if not self._is_admin(parent_id, sender):
             with self.reverts_with("NotNodeAdmin", parent_id, sender):
                 send()
@@ -107,7 +118,7 @@ class OrganizationTreeMachine(RuleBasedStateMachine):
         if len(self.parent) >= MAX_NODES:
             return
         sender, admin = self.people[caller], self.people[account]
-        send = partial(self.org.createRoot, kind, "r", admin, {"from": sender})
+        send = partial(self.org.createRoot, kind, "r", admin, self._by(sender))
         if sender != self.governance:
             with self.reverts_with("AccessControlUnauthorizedAccount", sender, DEFAULT_ADMIN_ROLE):
                 send()
@@ -123,7 +134,7 @@ class OrganizationTreeMachine(RuleBasedStateMachine):
     def move(self, node_pick, other_pick, caller):
         node_id, new_parent, sender = self._node(node_pick), self._node(other_pick), self.people[caller]
         old_parent = self.parent[node_id]
-        send = partial(self.org.moveNode, node_id, new_parent, {"from": sender})
+        send = partial(self.org.moveNode, node_id, new_parent, self._by(sender))
         if old_parent == 0 and sender != self.governance:
             with self.reverts_with("AccessControlUnauthorizedAccount", sender, DEFAULT_ADMIN_ROLE):
                 send()
@@ -147,7 +158,7 @@ class OrganizationTreeMachine(RuleBasedStateMachine):
     @rule(node_pick=node_pick, caller=caller_pick, account=person)
     def add_admin(self, node_pick, caller, account):
         node_id, sender, new_admin = self._node(node_pick), self.people[caller], self.people[account]
-        send = partial(self.org.addNodeAdmin, node_id, new_admin, {"from": sender})
+        send = partial(self.org.addNodeAdmin, node_id, new_admin, self._by(sender))
         if not self._is_admin(node_id, sender):
             with self.reverts_with("NotNodeAdmin", node_id, sender):
                 send()
@@ -161,7 +172,7 @@ class OrganizationTreeMachine(RuleBasedStateMachine):
     @rule(node_pick=node_pick, caller=caller_pick, account=person)
     def remove_admin(self, node_pick, caller, account):
         node_id, sender, old_admin = self._node(node_pick), self.people[caller], self.people[account]
-        send = partial(self.org.removeNodeAdmin, node_id, old_admin, {"from": sender})
+        send = partial(self.org.removeNodeAdmin, node_id, old_admin, self._by(sender))
         if not self._is_admin(node_id, sender):
             with self.reverts_with("NotNodeAdmin", node_id, sender):
                 send()

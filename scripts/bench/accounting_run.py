@@ -31,7 +31,6 @@ import os
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 from rich.console import Console
@@ -46,7 +45,7 @@ from scripts.bench.accounting_data import FULL_METERS, YEAR, YearSpec, build_yea
 from scripts.bench.accounting_measure import (
     original_path_baseline, profile_accounting, stage_breakdown, timed_accounting, timed_audit,
 )
-from scripts.bench.machine import load_average, machine_info, pin_process
+from scripts.bench.machine import load_average, pin_process, start_bench
 from scripts.bench.pipeline import measure_verify_ceiling
 from scripts.bench.report import write_results
 from scripts.bench.testbed import register_fleet, start_testbed
@@ -79,13 +78,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=120)
-    started = datetime.now(timezone.utc)
-    clock_start = time.monotonic()
-    machine = machine_info()
-    load_at_start = load_average()
+    console, started, clock_start, machine, load_at_start = start_bench()
     meters_count = max(1, round(FULL_METERS * args.scale))
     spec = YearSpec(meters=meters_count, batch_size=args.batch_size)
     phases: dict[str, float] = {}

@@ -26,7 +26,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TypeVar
 
@@ -47,7 +46,7 @@ from ledger.chain.deployment import Deployment, deploy_contracts
 from ledger.chain.devchain import DEV_PRIVATE_KEYS, start_anvil
 from ledger.chain.toolchain import activate_toolchain
 from ledger.config import Settings
-from scripts.bench.machine import load_average, machine_info
+from scripts.bench.machine import load_average, start_bench
 from scripts.bench.report import write_results
 
 T = TypeVar("T")
@@ -195,13 +194,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=120)
-    started = datetime.now(timezone.utc)
-    clock = time.monotonic()
-    machine = machine_info()
-    load_start = load_average()
+    console, started, clock, machine, load_start = start_bench()
     activate_toolchain()
     log = GasLog()
     with tempfile.TemporaryDirectory(prefix="zcl-bench-credits-") as tmp:

@@ -24,7 +24,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
 from pathlib import Path
 
 from rich.console import Console
@@ -36,7 +35,7 @@ from ledger.chain.clients import LedgerContracts
 from ledger.chain.deployment import Deployment, deploy_contracts
 from ledger.evidence import LocalEvidenceStore
 from ledger.indexer import Indexer, drop_index_tables, open_engine
-from scripts.bench.machine import load_average, machine_info
+from scripts.bench.machine import load_average, start_bench
 from scripts.bench.report import write_results
 from scripts.bench.testbed import Testbed, create_fleet, register_fleet, start_testbed
 
@@ -56,9 +55,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
-    console = Console() if Console().is_terminal else Console(width=120)
-    started = datetime.now(timezone.utc)
-    machine, load_at_start = machine_info(), load_average()
+    console, started, _, machine, load_at_start = start_bench()
     with tempfile.TemporaryDirectory(prefix="zcl-bench-indexer-") as tmp:
         work = Path(tmp)
         testbed = start_testbed(work)

@@ -9,12 +9,34 @@ import os
 import platform
 import subprocess
 import sys
+import time
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import NamedTuple
+
+from rich.console import Console
 
 from ledger.chain.devchain import anvil_binary
 from ledger.chain.toolchain import PROJECT_ROOT, SOLC_VERSION
+
+class BenchStart(NamedTuple):
+    """What every benchmark notes before it measures: a console wide enough for its tables when piped,
+    the start (wall and monotonic), the machine, and the load it found."""
+
+    console: Console
+    started: datetime
+    clock_start: float
+    machine: dict[str, object]
+    load_at_start: list[float] | None
+
+
+def start_bench() -> BenchStart:
+    console = Console()
+    if not console.is_terminal:  # logs and pipes: wide enough for the tables, not rich's 80 columns
+        console = Console(width=120)
+    return BenchStart(console, datetime.now(timezone.utc), time.monotonic(), machine_info(), load_average())
+
 
 _PACKAGES = ("pynacl", "web3", "eth-hash", "pycryptodome", "py-solc-x", "rich")
 

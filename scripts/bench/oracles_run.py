@@ -16,7 +16,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from scripts.bench.machine import load_average, machine_info
+from scripts.bench.machine import load_average, start_bench
 from scripts.bench.oracles_backlog import measure_backlog
 from scripts.bench.oracles_modbus import measure_modbus
 from scripts.bench.oracles_mqtt import MqttRun, run_mqtt, start_broker, verify_limit
@@ -62,14 +61,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=120)
-    started = datetime.now(timezone.utc)
-    clock_start = time.monotonic()
-    machine = machine_info()
+    console, started, clock_start, machine, load_at_start = start_bench()
     machine["packages"].update({n: _version(n) for n in ("paho-mqtt", "pymodbus", "psutil")})
-    load_at_start = load_average()
     progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=console, refresh_per_second=2)
     document: dict[str, object] = {"name": args.name, "started_utc": started.isoformat(timespec="seconds")}

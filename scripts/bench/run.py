@@ -16,14 +16,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
 from pathlib import Path
 
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from scripts.bench.gas import BATCH_SIZES, measure_anchor_gas
-from scripts.bench.machine import load_average, machine_info, pin_process
+from scripts.bench.machine import load_average, pin_process, start_bench
 from scripts.bench.naive import deploy_naive_store, measure_naive
 from scripts.bench.pipeline import build_oracle, measure_pipeline, measure_verify_ceiling, sign_readings
 from scripts.bench.report import render, results_document, write_results
@@ -46,13 +44,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
-    console = Console()
-    if not console.is_terminal:  # logs and pipes: wide enough for the tables, not rich's 80 columns
-        console = Console(width=120)
-    started = datetime.now(timezone.utc)
-    clock_start = time.monotonic()
-    machine = machine_info()
-    load_at_start = load_average()
+    console, started, clock_start, machine, load_at_start = start_bench()
     oracle_cores, anvil_cores = _core_plan(pin=not args.no_pin)
     if oracle_cores:
         pin_process(os.getpid(), oracle_cores)  # before any thread starts, so all of ours inherit it

@@ -24,7 +24,7 @@ zclApp.page("alarms", async () => {
   ], (limit, offset) => `/organizations/${node}/alarms?limit=${limit}&offset=${offset}`);
   orders = zclApp.pagedTable(ordersBox, [
     ["orders.id", (o) => "#" + e(o.id)], ["orders.title", (o) => e(o.title)], ["orders.source", (o) => e(t("source." + o.source))],
-    ["orders.state", (o) => e(t("wo." + o.state))], ["alarm.raised", (o) => e(zclApp.time(o.raised_at))],
+    ["orders.state", (o) => e(t("wo." + o.state))], ["orders.assignee", (o) => e(o.assignee_id)], ["alarm.raised", (o) => e(zclApp.time(o.raised_at))],
     ["orders.action", (o) => o.state === "assigned" ? `<button type="button" data-respond="${o.id}">${e(t("orders.respond"))}</button>` : ""],
   ], (limit, offset) => `/organizations/${node}/work-orders?limit=${limit}&offset=${offset}`);
   alarmsBox.addEventListener("click", (ev) => {
@@ -42,6 +42,11 @@ zclApp.page("alarms", async () => {
     orders.reload();
     return made;
   }, (o) => t("orders.raised", {id: o.id}));
+  zclApp.bindForm(document.getElementById("assign"), async (v, form) => {
+    const done = await zclApp.api("POST", `/work-orders/${v.order_id}/assign`, {assignee_id: Number(v.assignee_id)}, form);
+    orders.reload();
+    return done;
+  }, (o) => t("orders.assigned", {id: o.id}));
   zclApp.bindForm(document.getElementById("complete"), async (v, form) => {
     const done = await zclApp.api("POST", `/work-orders/${v.order_id}/complete`, {resolution: v.resolution}, form);
     orders.reload();

@@ -9,5 +9,6 @@ zclApp.page("certification", async () => {
   ], (limit, offset) => `/organizations/${node}/certifications?limit=${limit}&offset=${offset}`);
   zclApp.bindForm(document.getElementById("status"),
     (v, form) => zclApp.api("GET", `/certifications/${v.application_id}/status`, undefined, form),
-    (s) => t("certs.status_is", {status: JSON.stringify(s)}));
+    (s) => t("certs.status_is", {id: s.application_id, level: t("level." + s.level), status: t("cert." + s.status),
+                                 until: zclApp.time(s.valid_until)}));
 });

@@ -13,7 +13,7 @@ zclApp.page("credits", async (user) => {
     ["credits.issued", (x) => e(x.issued)], ["credits.retired", (x) => e(x.retired)], ["credits.circulating", (x) => e(x.circulating)],
   ], (limit, offset) => `/credits/tokens?limit=${limit}&offset=${offset}`);
   zclApp.pagedTable(document.getElementById("listings"), [
-    ["credits.listing", (x) => "#" + e(x.listing_id ?? x.id)], ["credits.token", (x) => `<code>${e(x.token_id)}</code>`],
-    ["credits.amount", (x) => e(x.amount ?? x.remaining)], ["credits.price", (x) => e(x.price_wei ?? x.price)],
+    ["credits.listing", (x) => "#" + e(x.listing_id)], ["credits.token", (x) => `<code>${e(x.token_id)}</code>`],
+    ["credits.amount", (x) => e(x.remaining)], ["credits.price", (x) => e(x.price_per_unit)], ["credits.seller", (x) => e(x.seller)],
   ], (limit, offset) => `/market/listings?limit=${limit}&offset=${offset}`);
 });

@@ -62,12 +62,14 @@ class _Uvicorn:
         self.thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: playwright's sync API keeps an event loop running on the main thread while it
+# is open, and every later test calling asyncio.run (pymodbus' clients do) would fail.
+@pytest.fixture(scope="package")
 def world(anvil: DevChain, tmp_path_factory: pytest.TempPathFactory) -> World:
     return build_world(anvil.rpc_url, tmp_path_factory.mktemp("browser-world") / "zcl")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def server(world: World) -> Iterator[Server]:
     port = free_port()
     uvicorn_server = _Uvicorn(make_app(world.settings), port)
@@ -77,7 +79,7 @@ def server(world: World) -> Iterator[Server]:
     uvicorn_server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     """Headless Debian chromium; tests that need it skip, saying why, when it is not installed."""
     if not CHROMIUM.exists():

@@ -10,8 +10,6 @@ low-carbon (≥ 30 % intensity reduction) and zero-carbon (net ≤ 0). Near-zero
 
 from __future__ import annotations
 
-from enum import IntEnum
-
 import pytest
 from brownie import ZERO_ADDRESS, CertificationRegistry, OrganizationRegistry, chain
 from eth_abi import encode
@@ -20,6 +18,8 @@ from eth_utils import keccak
 from conftest import NodeKind, ResultStatus
 from credit_fixtures import *  # noqa: F403
 from credit_fixtures import CID, Catalog, ClaimKind, plain, savings_input, verification_id
+from ledger.chain.codes import CertificationLevel as Level
+from ledger.chain.codes import CertificationStatus as Status
 
 START_2023, START_2024, START_2025 = 1_672_531_200, 1_704_067_200, 1_735_689_600
 YEAR = 365 * 86_400
@@ -29,23 +29,6 @@ AREA = 10_000  # m², the activity both periods are normalised by
 BASELINE_T, CURRENT_T = 1_000, 300
 SAVINGS = 3  # the institution's 2024 savings result (accounting_setup); results created in tests start at 4
 DEFAULT_ADMIN_ROLE = ZERO = b"\x00" * 32
-
-
-class Level(IntEnum):
-    NONE = 0
-    LOW_CARBON = 1
-    NEAR_ZERO_CARBON = 2
-    ZERO_CARBON = 3
-
-
-class Status(IntEnum):
-    NONE = 0
-    PENDING = 1
-    REJECTED = 2
-    CERTIFIED = 3
-    SUSPENDED = 4
-    REVOKED = 5
-    EXPIRED = 6
 
 
 def result_input(start: int, end: int, tonnes: int, label: str = "") -> tuple:

@@ -42,9 +42,13 @@ class Settings(BaseModel):
     def sql_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'ledger.sqlite').as_posix()}"
 
+    def oracle_folder(self, institution_id: int) -> Path:
+        """Where the oracle serving `institution_id` keeps its spool, rejects log and source checkpoints."""
+        return oracle_folder(self.data_dir, institution_id)
+
     def oracle_spool_path(self, institution_id: int) -> Path:
         """The spool (readings and alarms) of the oracle node serving `institution_id`."""
-        return self.data_dir / "oracle" / f"institution-{institution_id}" / "spool.sqlite"
+        return self.oracle_folder(institution_id) / "spool.sqlite"
 
     @property
     def evidence_path(self) -> Path:
@@ -52,6 +56,11 @@ class Settings(BaseModel):
 
     def deployment_path(self, chain_id: int) -> Path:
         return self.deployment_file or self.data_dir / "deployments" / f"{chain_id}.json"
+
+
+def oracle_folder(data_dir: Path, institution_id: int) -> Path:
+    """The one layout of an oracle's local state under a data folder (the CLI, the API and the demo read it)."""
+    return Path(data_dir) / "oracle" / f"institution-{institution_id}"
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -16,7 +16,7 @@ from zcl import context as ctx
 
 def oracle_folder(institution: int) -> Path:
     """Where the oracle of `institution` keeps its spool, rejects log and source checkpoints."""
-    return ctx.settings().data_dir / "oracle" / f"institution-{institution}"
+    return ctx.settings().oracle_folder(institution)
 
 
 def spool_path(institution: int, must_exist: bool = False) -> Path:

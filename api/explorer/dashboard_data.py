@@ -16,6 +16,7 @@ from api.explorer.certification_view import institution_certifications, institut
 from api.explorer.context import Explorer, ExplorerDep
 from api.explorer.dashboard_metrics import ReadingsCache
 from ledger.chain.clients import LedgerContracts, NodeKind, OrgNode
+from ledger.config import oracle_folder
 from oracles.alarms import AlarmStore
 
 
@@ -103,7 +104,7 @@ def _node_json(node: OrgNode) -> dict[str, object]:
 
 def _alarms(data_dir: Path, institution_id: int) -> list[dict[str, object]]:
     """Open alarms from the institution's oracle spool (the oracle raises them); none when no oracle ran here."""
-    spool = Path(data_dir) / "oracle" / f"institution-{institution_id}" / "spool.sqlite"
+    spool = oracle_folder(data_dir, institution_id) / "spool.sqlite"
     if not spool.exists():
         return []
     store = AlarmStore.open(spool)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ledger.chain.toolchain import PROJECT_ROOT
+from ledger.config import oracle_folder
 from oracles.drivers.mqtt import BrokerAddress, MqttDriverError, ReadingSubscriber
 
 from scripts.demo.layout import ORACLE_KEY, DemoLayout
@@ -51,7 +52,7 @@ class LivePlatform:
     def start(self) -> None:
         broker = BrokerAddress.parse(self.layout.mqtt_broker)
         self.layout.logs.mkdir(parents=True, exist_ok=True)
-        spool = self.layout.data_dir / "oracle" / f"institution-{self.institution}" / "spool.sqlite"
+        spool = oracle_folder(self.layout.data_dir, self.institution) / "spool.sqlite"
         oracle = ["oracle", "run", "--institution", str(self.institution), "--batch-size", "5000",
                   "--batch-window", str(BATCH_WINDOW), "--offline-intervals", str(OFFLINE_INTERVALS),
                   "--verify-workers", "0"]

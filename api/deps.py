@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from api.errors import ApiError, forbidden
 from api.models import Role, User
-from api.permissions import ALLOWED, UNSCOPED_READERS, Action
+from api.permissions import ALLOWED, UNSCOPED_READERS, Action, refusal
 from api.security import read_token, unauthorized
 from api.services.chain import ChainAccess
 from api.services.organizations import OrganizationDirectory, OrgTree
@@ -71,7 +71,7 @@ def require(user: User, action: Action) -> None:
     """403 unless the user's role may perform `action` (anywhere)."""
     role = Role(user.role)
     if role not in ALLOWED[action]:
-        raise forbidden(f"role {role.value} may not {action.value.replace('_', ' ')}")
+        raise forbidden(refusal(role, action))
 
 
 def require_in_scope(user: User, action: Action, node_id: int, tree: OrgTree) -> None:

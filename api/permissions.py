@@ -27,6 +27,7 @@ class Action(str, Enum):
     APPLY_CERTIFICATION = "apply_for_certification"
     DECIDE_CERTIFICATION = "decide_certifications"
     TRADE_CREDITS = "trade_credits"  # list, buy, retire
+    EDIT_PROFILE = "edit_profile"  # an institution's people, floor area and baseline year (supervision)
 
 
 A, O, R, V, B = Role.INSTITUTION_ADMIN, Role.OPERATOR, Role.REGULATOR, Role.VERIFIER, Role.CREDIT_BUYER
@@ -45,5 +46,15 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.APPLY_CERTIFICATION: frozenset({A}),
     Action.DECIDE_CERTIFICATION: frozenset({R}),
     Action.TRADE_CREDITS: frozenset({A, B}),
+    Action.EDIT_PROFILE: frozenset({A}),  # its own figures: a regulator ranks by them, so may not set them
 }
 UNSCOPED_READERS = frozenset({Role.AUDITOR})
+# How a refusal names an action where its value alone would not tell the user who may instead.
+REFUSALS: dict[Action, str] = {
+    Action.EDIT_PROFILE: "edit an institution's profile (its institution_admin does)",
+}
+
+
+def refusal(role: Role, action: Action) -> str:
+    """The 403 message for `role` attempting `action`: the one wording of every role refusal."""
+    return f"role {role.value} may not {REFUSALS.get(action, action.value.replace('_', ' '))}"

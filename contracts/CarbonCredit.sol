@@ -26,7 +26,8 @@ import {IRetirementCertificate} from "./interfaces/IRetirementCertificate.sol";
 ///      An internal class credits an institution's own savings: each verification cites a Final,
 ///      institution-wide Savings result of the AccountingLedger, and the tonnes verified against a
 ///      result's restatement chain (kept under its first result's id, so a restatement cannot
-///      re-open savings already credited) never exceed the savings of the result cited.
+///      re-open savings already credited) never exceed the savings of the result cited, and its
+///      vintage is a year the result's reporting period falls in.
 contract CarbonCredit is ERC1155, AccessControl, ICarbonCredit {
     /// @notice May approve verifications.
     bytes32 public constant VERIFIER_ROLE = keccak256("VERIFIER_ROLE");
@@ -36,6 +37,12 @@ contract CarbonCredit is ERC1155, AccessControl, ICarbonCredit {
     uint16 private constant _MIN_VINTAGE = 1990;
     uint16 private constant _MAX_VINTAGE = 2999;
     uint256 private constant _GRAMS_PER_TONNE = 1_000_000;
+    /// @dev Vintages are years of the ledger's calendar, China Standard Time (UTC+8), in which
+    ///      result periods are cut (ledger/accounting/metered.py `period_bounds`).
+    uint256 private constant _CALENDAR_UTC_OFFSET = 8 hours;
+    /// @dev Leap years in 1..1969 (1969/4 - 1969/100 + 1969/400), which `_newYearOf` subtracts to
+    ///      count the leap days since 1970.
+    uint256 private constant _LEAP_YEARS_BEFORE_1970 = 477;
 
     IOrganizationRegistry private immutable _organizations;
     IAccountingLedger private immutable _accounting;
@@ -120,7 +127,7 @@ contract CarbonCredit is ERC1155, AccessControl, ICarbonCredit {
             if (resultId != 0) revert UnexpectedSavingsResult(projectId, resultId);
         } else {
             if (resultId == 0) revert SavingsResultRequired(projectId);
-            _bookSavings(resultId, project.institutionId, verifiedTonnes);
+            _bookSavings(resultId, project.institutionId, vintage, verifiedTonnes);
         }
 
         project.verifiedTonnes += verifiedTonnes;
@@ -359,22 +366,43 @@ contract CarbonCredit is ERC1155, AccessControl, ICarbonCredit {
         }
     }
 
-    /// @dev Books `tonnes` against Savings result `resultId` for a verification of `institutionId`'s
-    ///      project: the result must be Final, institution-wide and the institution's, and the tonnes
-    ///      verified against its restatement chain, these included, at most its savings.
-    function _bookSavings(uint64 resultId, uint64 institutionId, uint64 tonnes) private {
+    /// @dev Books `tonnes` of `vintage` against Savings result `resultId` for a verification of
+    ///      `institutionId`'s project: the result must be Final, institution-wide and the
+    ///      institution's, its reporting period must meet the vintage year, and the tonnes verified
+    ///      against its restatement chain, these included, at most its savings.
+    function _bookSavings(uint64 resultId, uint64 institutionId, uint16 vintage, uint64 tonnes) private {
         IAccountingLedger.ResultSummary memory result = _accounting.summaryOf(resultId);
         if (result.kind != IAccountingLedger.ResultKind.Savings) revert NotSavingsResult(resultId);
         if (result.institutionId != institutionId || result.boundaryId != institutionId) {
             revert ResultNotInstitutionWide(resultId, institutionId);
         }
         if (result.status != IAccountingLedger.ResultStatus.Final) revert ResultNotFinal(resultId, result.status);
+        _requireVintageInPeriod(resultId, vintage);
         uint64 first = _firstOfChain(resultId, result.supersedes);
         uint64 verified = _savingsVerified[first];
         uint256 savings = result.total / _GRAMS_PER_TONNE;
         uint256 available = savings > verified ? savings - verified : 0;
         if (tonnes > available) revert VerifiedTonnesExceedSavings(resultId, tonnes, available);
         _savingsVerified[first] = verified + tonnes; // <= savings, and tonnes fit in a uint64
+    }
+
+    /// @dev Reverts VintageOutsideSavingsPeriod unless the half-open period [periodStart, periodEnd)
+    ///      of result `resultId` and the vintage year [1 January, next 1 January) share a second:
+    ///      savings of part of a year may be credited to that year, savings of one year never to
+    ///      another. Years are China Standard Time's, like the periods' bounds.
+    function _requireVintageInPeriod(uint64 resultId, uint16 vintage) private view {
+        IAccountingLedger.Result memory result = _accounting.resultOf(resultId);
+        if (result.periodStart >= _newYearOf(uint256(vintage) + 1) || result.periodEnd <= _newYearOf(vintage)) {
+            revert VintageOutsideSavingsPeriod(vintage, result.periodStart, result.periodEnd);
+        }
+    }
+
+    /// @dev Unix seconds of 1 January of `year` (>= 1971), 00:00 China Standard Time: 365 days a
+    ///      year since 1970 plus the Gregorian leap days in between.
+    function _newYearOf(uint256 year) private pure returns (uint256) {
+        uint256 before = year - 1;
+        uint256 leapDays = before / 4 - before / 100 + before / 400 - _LEAP_YEARS_BEFORE_1970;
+        return (365 * (year - 1970) + leapDays) * 1 days - _CALENDAR_UTC_OFFSET;
     }
 
     /// @dev The first result of the restatement chain that ends in `resultId` (which restates

@@ -21,7 +21,7 @@ from api.models import User
 from api.permissions import Action
 from api.schemas.common import Address, HexBytes, Password
 from api.services.certificates import certificate_json, certificate_record
-from api.services.chain import ChainAccess, _decode_transaction
+from api.services.chain import ChainAccess, decode_transaction
 from api.services.meetings import (check_offset_transaction, footprint_cid, footprint_of, labels, meeting_of,
                                    plan_offset, recorded_footprint, store_footprint)
 from api.services.organizations import OrganizationDirectory
@@ -150,7 +150,7 @@ def offset(claim_id: ClaimPath, body: OffsetIn, user: CurrentUser, chain: ChainD
         require(user, Action.RELAY_TRANSACTIONS)
         raw = bytes.fromhex(body.raw_transaction[2:])
         try:
-            data = _decode_transaction(raw)["data"]
+            data = decode_transaction(raw)["data"]
         except Exception as exc:  # rlp decoding raises many types
             raise ApiError(422, "invalid_transaction", f"not a signed transaction: {exc}") from None
         check_offset_transaction(chain.contracts, str(data), found)

@@ -16,14 +16,16 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from api.deps import CurrentUser, DirectoryDep, EngineDep, NodeId, SettingsDep, require_in_scope, require_institution
-from api.errors import ERROR_RESPONSES, ApiError, forbidden
-from api.models import Role
+from api.errors import ERROR_RESPONSES, ApiError
 from api.permissions import Action
 from api.schemas.common import DecimalText, LimitQuery, OffsetQuery
 from api.services import supervision as service
+from api.services import supervision_profiles as profiles
 from api.services.batch_index import index_serves
 from api.services.organizations import OrgTree
+from api.services.supervision_scope import institutions_under
 from ledger.accounting.metered import CHINA_STANDARD_TIME
+from ledger.accounting.quantities import canonical_decimal
 from ledger.chain.codes import NodeKind
 
 router = APIRouter(prefix="/supervision", tags=["supervision"], responses=ERROR_RESPONSES)
@@ -125,7 +127,7 @@ def ranked_institutions(node_id: NodeId, user: CurrentUser, settings: SettingsDe
     tree = _indexed_tree(engine, directory, response)
     require_in_scope(user, Action.READ, node_id, tree)
     year = _year(year)
-    figures = service.institution_figures(engine, settings, tree, service.institutions_under(tree, node_id), year)
+    figures = service.institution_figures(engine, settings, tree, institutions_under(tree, node_id), year)
     members = list(figures.values())
     node = tree.get(node_id)
     total = service.aggregate(node.name, node_id, node.kind.name.lower(), node.parent_id, members)
@@ -147,14 +149,14 @@ def drill_down(node_id: NodeId, user: CurrentUser, settings: SettingsDep, engine
     node = tree.get(node_id)
     children = sorted(tree.children(node_id), key=lambda n: n.node_id)
     if node.kind == NodeKind.REGION:
-        figures = service.institution_figures(engine, settings, tree, service.institutions_under(tree, node_id), year)
+        figures = service.institution_figures(engine, settings, tree, institutions_under(tree, node_id), year)
         own = service.aggregate(node.name, node_id, "region", node.parent_id, figures.values())
         out = []
         for child in children:
             if child.kind == NodeKind.INSTITUTION:
                 out.append(figures[child.node_id])
             else:
-                members = [figures[i] for i in service.institutions_under(tree, child.node_id)]
+                members = [figures[i] for i in institutions_under(tree, child.node_id)]
                 out.append(service.aggregate(child.name, child.node_id, child.kind.name.lower(), node_id, members))
     elif node.kind == NodeKind.INSTITUTION:
         own = service.institution_figures(engine, settings, tree, [node_id], year)[node_id]
@@ -185,7 +187,7 @@ def get_profile(node_id: NodeId, user: CurrentUser, engine: EngineDep, directory
     require_in_scope(user, Action.READ, node_id, tree)
     require_institution(tree, node_id)
     with Session(engine) as session:
-        profile = service.profiles(session, tree, [node_id]).get(node_id)
+        profile = profiles.profiles(session, tree, [node_id]).get(node_id)
     if profile is None:
         raise ApiError(404, "not_found", f"no profile for institution {node_id}: its admin has not recorded one")
     return _profile_out(node_id, profile)
@@ -196,18 +198,16 @@ def get_profile(node_id: NodeId, user: CurrentUser, engine: EngineDep, directory
 def put_profile(node_id: NodeId, body: ProfileIn, user: CurrentUser, engine: EngineDep,
                 directory: DirectoryDep) -> ProfileOut:
     tree = directory.tree()
-    require_in_scope(user, Action.READ, node_id, tree)
+    require_in_scope(user, Action.EDIT_PROFILE, node_id, tree)
     require_institution(tree, node_id)
-    if Role(user.role) != Role.INSTITUTION_ADMIN:
-        raise forbidden(f"role {user.role} may not edit an institution's profile (its institution_admin does)")
     area = Decimal(body.floor_area_m2)
     if area <= 0:
         raise ApiError(422, "invalid_input", f"floor_area_m2 must be positive, got {body.floor_area_m2}")
-    profile = service.save_profile(engine, node_id, body.people, area, body.baseline_year, user.id)
+    profile = profiles.save_profile(engine, node_id, body.people, area, body.baseline_year, user.id)
     return _profile_out(node_id, profile)
 
 
-def _profile_out(node_id: int, profile: service.Profile) -> ProfileOut:
+def _profile_out(node_id: int, profile: profiles.Profile) -> ProfileOut:
     return ProfileOut(institution_id=node_id, people=profile.people,
-                      floor_area_m2=service.canonical_decimal(profile.floor_area_m2),
+                      floor_area_m2=canonical_decimal(profile.floor_area_m2),
                       baseline_year=profile.baseline_year, source=profile.source)

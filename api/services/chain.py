@@ -82,7 +82,7 @@ class ChainAccess:
         """Send a transaction the user signed in a wallet, after checking who signed it and where it goes."""
         try:
             sender = Account.recover_transaction(raw_transaction)
-            tx = _decode_transaction(raw_transaction)
+            tx = decode_transaction(raw_transaction)
         except Exception as exc:  # rlp / signature decoding raise many types
             raise ApiError(422, "invalid_transaction", f"not a signed transaction: {exc}") from None
         if user.address is None or sender.lower() != user.address.lower():
@@ -112,8 +112,13 @@ class ChainAccess:
                 "gas_used": receipt["gasUsed"]}
 
 
-def _decode_transaction(raw: bytes) -> dict[str, object]:
-    """`to` (checksummed or None), `data` (hex) and `value` of a legacy or typed (EIP-2718) transaction."""
+def decode_transaction(raw: bytes) -> dict[str, object]:
+    """`to` (checksummed or None), `data` (0x-hex) and `value` (wei) of a signed legacy or typed (EIP-2718)
+    transaction, read without sending it: what a route checks of a wallet-signed call before relaying it.
+
+    Raises whatever the RLP decoding raises on bytes that are not a transaction; callers answer those with
+    422 `invalid_transaction`. Who signed it is not checked here (ChainAccess.relay recovers the signer).
+    """
     from eth_account._utils.legacy_transactions import Transaction
     from eth_account.typed_transactions import TypedTransaction
     from eth_utils import to_checksum_address

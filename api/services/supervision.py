@@ -1,15 +1,10 @@
 """Multi-level supervision: every institution under a region, aggregated from the indexer's tables.
 
 Emissions of a year are the institution's final Emissions results inside it (`reported`) and, from the
-metered consumption in idx_daily_usage, the accounting engine's emissions (`metered`, ledger.accounting.account
-with the dashboards' methodology and factor set, one call per boundary-month, cached in api_supervision_months
-under the batch set it was computed from). The figure ranked is the reported one where there is one, else the
-metered one. Intensity is ledger.accounting.boundaries.intensity over the institution's profile (people,
-floor area). Nothing here multiplies a factor.
-
-A cached month is trusted while the institution's batch set for it is unchanged; the sets are compared only
-for institutions with batches indexed after the block the cache was confirmed at (all of them after a
-reorg or a rebuild), so a warm aggregate over 1,000 institutions reads a few tables once and computes nothing.
+metered consumption in idx_daily_usage, the accounting engine's emissions (`metered`, summed over the
+monthly cache of api.services.supervision_months). The figure ranked is the reported one where there is
+one, else the metered one. Intensity is ledger.accounting.boundaries.intensity over the institution's
+profile (people, floor area: api.services.supervision_profiles). Nothing here multiplies a factor.
 """
 
 from __future__ import annotations
@@ -19,40 +14,27 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import case, func, update
+from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from api.explorer.dashboard_metrics import FACTORS, METHODOLOGY
-from api.models import InstitutionProfile, SupervisionMonth
+from api.explorer.dashboard_metrics import METHODOLOGY
+from api.models import SupervisionMonth
 from api.services.alarms import alarm_store
 from api.services.organizations import OrgTree
-from ledger.accounting import account
-from ledger.accounting.boundaries import XIHUAMEN_FLOOR_AREA, XIHUAMEN_PEOPLE, intensity
-from ledger.accounting.errors import AccountingError
-from ledger.accounting.factors import Period
-from ledger.accounting.meter_series import ACTIVITY_OF, unit_of
-from ledger.accounting.metered import CHINA_STANDARD_TIME
+from api.services.supervision_months import MonthRow, monthly_figures, months_of
+from api.services.supervision_profiles import Profile, profiles
+from api.services.supervision_scope import among, institutions_under, rows_among
+from ledger.accounting.boundaries import intensity
 from ledger.accounting.quantities import Quantity, canonical_decimal
-from ledger.chain.codes import CertificationStatus, NodeKind, ResultKind, ResultStatus
+from ledger.chain.codes import CertificationStatus, ResultKind, ResultStatus
 from ledger.config import Settings
-from ledger.encoding import Unit as ReadingUnit
-from ledger.indexer.models import AccountingResult, Batch, Cursor, DailyUsage, IndexedBlock
+from ledger.indexer.models import AccountingResult
 from ledger.indexer.models.credits import CertificationApplication
 
-CUMULATIVE = {int(q): activity for q, activity in ACTIVITY_OF.items()}
 RANKINGS = ("emissions", "intensity_per_person", "intensity_per_m2", "reduction")
-
-
-@dataclass(frozen=True)
-class Profile:
-    people: int
-    floor_area_m2: Decimal
-    baseline_year: int | None
-    source: str  # "institution" (edited by its admin) or "seed"
 
 
 @dataclass
@@ -126,250 +108,7 @@ def _text(value: Decimal | None) -> str | None:
     return None if value is None else canonical_decimal(value)
 
 
-# --- profiles ---------------------------------------------------------------------------------
-
-
-def seed_profile(name: str) -> Profile | None:
-    """The seed's figures for the Xihuamen compound (ledger.accounting.boundaries), until its admin edits them."""
-    if name.startswith("Xihuamen"):
-        return Profile(int(XIHUAMEN_PEOPLE.value), Decimal(XIHUAMEN_FLOOR_AREA.value), None, "seed")
-    return None
-
-
-def profiles(session: Session, tree: OrgTree, institution_ids: Iterable[int]) -> dict[int, Profile]:
-    ids = list(institution_ids)
-    stored = {p.institution_id: p for p in _in_chunks(session, InstitutionProfile, InstitutionProfile.institution_id, ids)}
-    out = {}
-    for i in ids:
-        row = stored.get(i)
-        if row is not None:
-            out[i] = Profile(row.people, Decimal(row.floor_area_m2), row.baseline_year, "institution")
-        elif (seed := seed_profile(tree.nodes[i].name)) is not None:
-            out[i] = seed
-    return out
-
-
-def save_profile(engine: Engine, institution_id: int, people: int, floor_area_m2: Decimal, baseline_year: int | None,
-                 user_id: int) -> Profile:
-    with Session(engine) as session:
-        row = session.get(InstitutionProfile, institution_id) or InstitutionProfile(
-            institution_id=institution_id, people=people, floor_area_m2="0", updated_at=0)
-        row.people, row.floor_area_m2, row.baseline_year = people, canonical_decimal(floor_area_m2), baseline_year
-        row.updated_by, row.updated_at = user_id, int(time.time())
-        session.add(row)
-        session.commit()
-    return Profile(people, floor_area_m2, baseline_year, "institution")
-
-
-FEW = 64  # ids up to this many go into an IN list; more are filtered here (a long IN list costs more to
-# compile than reading the rows of a node's whole subtree)
-
-
-def _among(column, ids: list[int]) -> list:  # noqa: ANN001
-    """[column IN ids] for a few ids, [] for many: the caller then keeps only rows whose id is wanted."""
-    return [column.in_(ids)] if len(ids) <= FEW else []
-
-
-def _in_chunks(session: Session, model, column, ids: list[int]) -> list:  # noqa: ANN001
-    wanted = set(ids)
-    return [r for r in session.exec(select(model).where(*_among(column, ids))).all() if getattr(r, column.key) in wanted]
-
-
-# --- months and their batch sets ---------------------------------------------------------------
-
-
-def months_of(year: int) -> list[tuple[str, Period, int, int]]:
-    """(YYYY-MM, period, start, end) of each month, bounds in Unix seconds of China Standard Time."""
-    out = []
-    for m in range(1, 13):
-        first = date(year, m, 1)
-        after = date(year + (m == 12), m % 12 + 1, 1)
-        out.append((f"{year}-{m:02d}", Period(first, after - timedelta(days=1)), _epoch(first), _epoch(after)))
-    return out
-
-
-def _epoch(day: date) -> int:
-    return int(datetime(day.year, day.month, day.day, tzinfo=CHINA_STANDARD_TIME).timestamp())
-
-
-def batch_keys(session: Session, institution_ids: list[int], year: int) -> dict[tuple[int, str], str]:
-    """Per (institution, month): the anchored batches whose readings touch the month, named by count, newest
-    index and newest block (an institution's batches form a hash chain, so count + newest index name the set on
-    one chain; the block number changes when a reorg re-anchors them). Two grouped queries per year."""
-    months = months_of(year)
-    start, end = months[0][2], months[-1][3]
-    found: dict[tuple[int, str], list[str]] = defaultdict(list)
-    for column in (Batch.first_timestamp, Batch.last_timestamp):
-        bucket = case(*[(column < m_end, label) for label, _, _, m_end in months], else_="after").label("bucket")
-        wanted = set(institution_ids)
-        rows = session.exec(
-            select(Batch.institution_id, bucket, func.count(), func.max(Batch.batch_index), func.max(Batch.block_number))
-            .where(*_among(Batch.institution_id, institution_ids), column >= start, column < end)
-            .group_by(Batch.institution_id, bucket)).all()
-        for institution, label, count, newest, block in rows:
-            if institution in wanted:
-                found[(institution, label)].append(f"{column.key[:1]}{count}.{newest}.{block}")
-    return {k: "/".join(v) for k, v in found.items()}
-
-
-@dataclass(frozen=True)
-class MonthRow:
-    """A cached month as read for aggregation (without its per-day series)."""
-
-    node_id: int
-    month: str
-    batch_key: str
-    activity_json: str
-    kgco2e: str | None
-    problem: str | None
-    checked_block: int
-    checked_hash: str
-
-
-_MONTH_COLUMNS = (SupervisionMonth.node_id, SupervisionMonth.month, SupervisionMonth.batch_key,
-                  SupervisionMonth.activity_json, SupervisionMonth.kgco2e, SupervisionMonth.problem,
-                  SupervisionMonth.checked_block, SupervisionMonth.checked_hash)
-
-
-def monthly_figures(session: Session, tree: OrgTree, boundaries: list[tuple[int, int]],
-                    year: int) -> dict[int, list[MonthRow]]:
-    """Each (node, institution) boundary's twelve months, recomputed from idx_daily_usage only where the
-    institution's batch set for the month changed.
-
-    Batch sets are compared only for institutions with a batch indexed after the block the cache was last
-    confirmed at (`checked_block`, whose hash must still be in idx_blocks: otherwise a reorg or a rebuild may
-    have happened and every set is compared), so a warm request costs one query on idx_batches' block index.
-    """
-    months = months_of(year)
-    labels = [m[0] for m in months]
-    node_ids = [node for node, _ in boundaries]
-    cached: dict[int, dict[str, MonthRow]] = defaultdict(dict)
-    wanted = set(node_ids)
-    for row in session.exec(select(*_MONTH_COLUMNS).where(*_among(SupervisionMonth.node_id, node_ids),
-                                                          SupervisionMonth.month.in_(labels))).all():
-        if row[0] in wanted:
-            cached[row[0]][row[1]] = MonthRow(*row)
-    cursor = session.get(Cursor, 1)
-    head_block, head_hash = (cursor.block_number, cursor.block_hash or "") if cursor else (0, "")
-    institutions = sorted({institution for _, institution in boundaries})
-    incomplete = {institution for node, institution in boundaries if len(cached[node]) < len(labels)}
-    oldest = min((r for rows in cached.values() for r in rows.values()), key=lambda r: r.checked_block, default=None)
-    if oldest is None or not _still_on_chain(session, oldest.checked_block, oldest.checked_hash):
-        suspects = set(institutions)
-    else:
-        suspects = incomplete | _anchored_since(session, institutions, oldest.checked_block)
-    keys = batch_keys(session, sorted(suspects), year) if suspects else {}
-    now, recomputed = int(time.time()), False
-    for node_id, institution_id in boundaries:
-        rows = cached[node_id]
-        stale = [m for m in months if rows.get(m[0]) is None
-                 or (institution_id in suspects and rows[m[0]].batch_key != keys.get((institution_id, m[0]), ""))]
-        if not stale:
-            continue
-        activity = _monthly_activity(session, tree, node_id, institution_id, year)
-        for label, period, _, _ in stale:
-            amounts, days = activity.get(label, ({}, {}))
-            kg, problem = _emissions(amounts, period)
-            row = SupervisionMonth(
-                node_id=node_id, month=label, batch_key=keys.get((institution_id, label), ""),
-                activity_json=json.dumps({k: [canonical_decimal(v), u] for k, (v, u) in sorted(amounts.items())}),
-                days_json=json.dumps({d: {k: canonical_decimal(v) for k, v in sorted(a.items())}
-                                      for d, a in sorted(days.items())}),
-                kgco2e=kg, problem=problem, computed_at=now, checked_block=head_block, checked_hash=head_hash)
-            session.merge(row)
-            rows[label] = MonthRow(node_id, label, row.batch_key, row.activity_json, kg, problem, head_block, head_hash)
-        recomputed = True
-    if oldest is None or oldest.checked_block != head_block:
-        for i in range(0, len(node_ids), 900):  # rows of other nodes keep their own (older) confirmation
-            session.exec(update(SupervisionMonth).where(SupervisionMonth.node_id.in_(node_ids[i:i + 900]),
-                                                        SupervisionMonth.month.in_(labels))
-                         .values(checked_block=head_block, checked_hash=head_hash))
-        recomputed = True
-    if recomputed:
-        session.commit()
-    return {node: [cached[node][label] for label in labels] for node in node_ids}
-
-
-def _still_on_chain(session: Session, block: int, block_hash: str) -> bool:
-    """True when the index still holds `block` with this hash (no reorg past it, no rebuild since)."""
-    if block == 0:
-        return False
-    indexed = session.get(IndexedBlock, block)
-    return indexed is not None and indexed.hash == block_hash
-
-
-def _anchored_since(session: Session, institution_ids: list[int], block: int) -> set[int]:
-    anchored = session.exec(select(Batch.institution_id).where(  # no DISTINCT: it steers SQLite off the block index
-        Batch.block_number > block)).all()
-    return set(anchored) & set(institution_ids)
-
-
-def _emissions(amounts: dict[str, tuple[Decimal, str]], period: Period) -> tuple[str | None, str | None]:
-    """The engine over the month's metered activity; a refusal (e.g. no factor for the period) is the problem."""
-    if not amounts:
-        return None, None
-    try:
-        result = account({k: Quantity(v, u) for k, (v, u) in amounts.items()}, METHODOLOGY, FACTORS, period)
-    except AccountingError as exc:
-        return None, str(exc)[:500]
-    return canonical_decimal(result.total.value), None
-
-
-def _monthly_activity(session: Session, tree: OrgTree, node_id: int, institution_id: int,
-                      year: int) -> dict[str, tuple[dict[str, tuple[Decimal, str]], dict[str, dict[str, Decimal]]]]:
-    """Month → (activity → (amount, unit), day → activity → amount): each cumulative meter's day is its last
-    value minus the previous day's (the first day it reports: last minus first; a counter reset: the day's own
-    growth), summed over the boundary's meters."""
-    where = [DailyUsage.institution_id == institution_id, DailyUsage.quantity.in_(list(CUMULATIVE)),
-             DailyUsage.day >= date(year - 1, 12, 1), DailyUsage.day <= date(year, 12, 31)]
-    if node_id != institution_id:
-        where.append(DailyUsage.scene_id.in_(subtree_ids(tree, node_id)))
-    rows = session.exec(select(DailyUsage.device_id, DailyUsage.quantity, DailyUsage.unit, DailyUsage.day,
-                               DailyUsage.first_value, DailyUsage.last_value)
-                        .where(*where).order_by(DailyUsage.device_id, DailyUsage.quantity, DailyUsage.day)).all()
-    out: dict[str, tuple[dict, dict]] = defaultdict(lambda: ({}, defaultdict(lambda: defaultdict(Decimal))))
-    for quantity, unit, day, used in _daily_consumption(rows, year):
-        totals, days = out[f"{year}-{day.month:02d}"]
-        activity, unit_name = CUMULATIVE[quantity], str(unit_of(ReadingUnit(unit)))
-        amount, _ = totals.get(activity, (Decimal(0), unit_name))
-        totals[activity] = (amount + used, unit_name)
-        days[day.isoformat()][activity] += used
-    return out
-
-
-def _daily_consumption(rows: Iterable[tuple], year: int) -> Iterable[tuple[int, int, date, Decimal]]:
-    """(quantity, unit, day, consumption) of each meter-day of `year`, from rows ordered by meter and day."""
-    previous: tuple[str, int, Decimal] | None = None
-    for device, quantity, unit, day, first, last in rows:
-        first, last = Decimal(first), Decimal(last)
-        same_meter = previous is not None and previous[:2] == (device, quantity)
-        used = last - previous[2] if same_meter and last >= previous[2] else last - first
-        previous = (device, quantity, last)
-        if day.year == year:
-            yield quantity, unit, day, used
-
-
 # --- the aggregate ----------------------------------------------------------------------------
-
-
-def subtree_ids(tree: OrgTree, root_id: int) -> list[int]:
-    children: dict[int, list[int]] = defaultdict(list)
-    for node in tree.nodes.values():
-        children[node.parent_id].append(node.node_id)
-    out, frontier = [], [root_id]
-    while frontier:
-        current = frontier.pop()
-        out.append(current)
-        frontier.extend(children.get(current, ()))
-    return out
-
-
-def institutions_under(tree: OrgTree, node_id: int) -> list[int]:
-    """Institutions at or under `node_id`, in id order; for a building or room, the institution above it."""
-    node = tree.get(node_id)
-    if node.kind in (NodeKind.BUILDING, NodeKind.ROOM):
-        return [n.node_id for n in tree.path(node_id) if n.kind == NodeKind.INSTITUTION]
-    return sorted(i for i in subtree_ids(tree, node_id) if tree.nodes[i].kind == NodeKind.INSTITUTION)
 
 
 def institution_figures(engine: Engine, settings: Settings, tree: OrgTree, institution_ids: list[int],
@@ -443,7 +182,7 @@ def _reported(session: Session, institution_ids: list[int], year: int) -> dict[i
     wanted, out = set(institution_ids), {}
     rows = session.exec(
         select(AccountingResult.institution_id, func.count(), func.sum(AccountingResult.total))
-        .where(*_among(AccountingResult.institution_id, institution_ids),
+        .where(*among(AccountingResult.institution_id, institution_ids),
                AccountingResult.kind == int(ResultKind.EMISSIONS), AccountingResult.status == int(ResultStatus.FINAL),
                AccountingResult.period_start >= start, AccountingResult.period_end <= end)
         .group_by(AccountingResult.institution_id)).all()
@@ -458,7 +197,7 @@ def _certifications(session: Session, institution_ids: list[int]) -> dict[int, d
     now = int(time.time())
     best: dict[int, CertificationApplication] = {}
     newest: dict[int, CertificationApplication] = {}
-    for app in _in_chunks(session, CertificationApplication, CertificationApplication.institution_id, institution_ids):
+    for app in rows_among(session, CertificationApplication, CertificationApplication.institution_id, institution_ids):
         i = app.institution_id
         if app.application_id > getattr(newest.get(i), "application_id", 0):
             newest[i] = app

@@ -140,6 +140,9 @@ interface ICarbonCredit {
     /// @dev The tonnes verified against the result's restatement chain would exceed its savings;
     ///      `available` is its savings in whole tonnes less the tonnes already verified.
     error VerifiedTonnesExceedSavings(uint64 resultId, uint64 requested, uint256 available);
+    /// @dev The vintage year, a calendar year in China Standard Time (UTC+8, the ledger's calendar),
+    ///      shares no second with the cited result's reporting period [periodStart, periodEnd).
+    error VintageOutsideSavingsPeriod(uint16 vintage, uint40 periodStart, uint40 periodEnd);
     /// @dev `issue` on an external class, or `importExternalCredits` on an internal one.
     error WrongIssuancePath(uint32 classId, bool isExternal);
     error EmptyExternalSerial();
@@ -168,7 +171,9 @@ interface ICarbonCredit {
     ///         chosen by the verifier (e.g. the hash of its report) and can be approved once.
     ///         For an internal class `resultId` is the Savings result verified (see above; reverts
     ///         SavingsResultRequired, NotSavingsResult, ResultNotInstitutionWide, ResultNotFinal,
-    ///         VerifiedTonnesExceedSavings); for an external class it is 0.
+    ///         VintageOutsideSavingsPeriod, VerifiedTonnesExceedSavings), and `vintage` must be a
+    ///         year its reporting period falls in, at least in part (years of China Standard Time,
+    ///         the calendar result periods are cut in); for an external class it is 0.
     function approveVerification(
         bytes32 verificationId,
         uint64 projectId,

@@ -244,9 +244,10 @@ class CarbonCreditClient(ReceiptClient):
     ) -> Transaction:
         """As a verifier: allow issuing up to `tonnes` of `project_id`'s `vintage` against this id.
 
-        An internal class's project must cite the institution's Final Savings result `result_id`
+        An internal class's project must cite the institution's Final Savings result `result_id`,
+        and `vintage` be a year (China Standard Time) its reporting period falls in, at least in part
         (SavingsResultRequired, NotSavingsResult, ResultNotInstitutionWide, ResultNotFinal,
-        VerifiedTonnesExceedSavings otherwise); an external class's cites none (0).
+        VintageOutsideSavingsPeriod, VerifiedTonnesExceedSavings otherwise); an external class's cites none (0).
         """
         return Transaction.of(
             self._send("approveVerification", verification_id, project_id, vintage, tonnes, result_id, evidence_cid)

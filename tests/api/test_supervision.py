@@ -250,3 +250,16 @@ def test_after_a_reorg_every_batch_set_is_compared_again(api: ApiWorld, world: d
     after = api.get("regulator", path).json()
     assert after["months"][0]["activity"]["electricity.grid"]["value"] == "600"
     assert after["months"][0]["kgco2e"] == "342.18"  # 600 kWh × 0.5703
+
+
+def test_every_role_but_the_institutions_admin_is_refused_the_profile(api: ApiWorld, world: dict[str, int]) -> None:
+    """Action.EDIT_PROFILE: a 403 in the API's one error body, and the profile stays as it was."""
+    path = f"/supervision/{api.tree.institution}/profile"
+    before = api.get("admin", path).json()
+    for role in ("operator", "regulator", "verifier", "auditor"):  # each user is named after its role
+        refused = api.client.put(path, headers=api.headers(role), json={"people": 1, "floor_area_m2": "1"})
+        assert refused.status_code == 403, role
+        assert refused.json() == {"error": {
+            "code": "forbidden", "message": f"role {role} may not edit an institution's profile (its institution_admin does)",
+            "details": None}}
+    assert api.get("admin", path).json() == before

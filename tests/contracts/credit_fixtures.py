@@ -17,7 +17,9 @@ The catalogue every module starts from (ids in creation order):
     project 2  class 2, an external VCS project (no institution)
     AccountingLedger result 1 (SAVINGS_RESULT)  the institution's 2024 savings, 1,000,000.4 t, Final
         (verified by conftest's district_verifier, designated on the district); verifications of
-        project 1 cite it
+        project 1 cite it. Its period is the UTC year 2024, [START_2024, START_2025): vintages are
+        China Standard Time years, so it meets 2024 and the first eight hours of 2025, and
+        verifications of vintages 2024 and 2025 may cite it (no other vintage: VintageOutsideSavingsPeriod)
 """
 
 from __future__ import annotations

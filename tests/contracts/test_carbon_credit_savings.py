@@ -254,5 +254,6 @@ def test_savings_link_gas(credits, file_savings, approve, restate_savings, issue
         f"next {second.gas_used}, a restatement (chain of 2) {via_chain.gas_used}"
         f"\nissue gas (internal, re-checks the result): first batch {issue_first.gas_used}, next {issue_next.gas_used}"
     )
-    assert max(first.gas_used, second.gas_used, via_chain.gas_used) < 150_000
+    # about 20,000 of it read the cited result's period for the vintage check (AccountingLedger.resultOf)
+    assert max(first.gas_used, second.gas_used, via_chain.gas_used) < 175_000
     assert issue_first.gas_used < 200_000

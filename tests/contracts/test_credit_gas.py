@@ -6,7 +6,7 @@ from __future__ import annotations
 from brownie import web3
 
 from credit_fixtures import *  # noqa: F403
-from credit_fixtures import CID, PRICE, SAVINGS_RESULT, Catalog, ClaimKind, verification_id
+from credit_fixtures import CID, PRICE, SAVINGS_RESULT, VINTAGE, Catalog, ClaimKind, verification_id
 
 EIP170_CODE_LIMIT = 24_576
 PERIOD = (1_704_067_200, 1_735_689_600)
@@ -56,11 +56,13 @@ def test_external_import_gas(credits, verifier, issuer, holder):
 
 
 def test_batch_retirement_costs_less_per_range_than_one_by_one(credits, verifier, issuer, holder):
+    """Distinct token ids are vintages of the external project: the institution's own credits may only
+    take the years of the Savings result they cite."""
     ids = []
     for i in range(DISTINCT_TOKENS):
         vid = verification_id(f"vintage-{i}")
-        credits.approveVerification(vid, Catalog.own_project, 2000 + i, 4, SAVINGS_RESULT, CID, {"from": verifier})
-        ids.append(credits.issue(vid, holder, 4, {"from": issuer}).return_value[0])
+        credits.approveVerification(vid, Catalog.vcs_project, 2000 + i, 4, 0, CID, {"from": verifier})
+        ids.append(credits.importExternalCredits(vid, holder, 4, f"VCS-4321-{2000 + i}", {"from": issuer}).return_value[0])
     batch = _retire_batch(credits, ids, [1] * DISTINCT_TOKENS, holder, b"\xb0" * 32)
     singles = [_retire_batch(credits, [tid], [1], holder, bytes([i + 1]) * 32).gas_used for i, tid in enumerate(ids)]
     half = _retire_batch(credits, ids[: DISTINCT_TOKENS // 2], [1] * (DISTINCT_TOKENS // 2), holder, b"\xb1" * 32)
@@ -77,7 +79,7 @@ def test_one_thousand_ranges_fit_one_transaction(credits, verified, issuer, hold
     """Estimated and dry-run rather than sent: brownie occasionally loses track of a transaction this
     large on a loaded machine ("Tx dropped without known replacement"), and the gas is the point."""
     vid = verification_id("thousand")
-    credits.approveVerification(vid, Catalog.own_project, 2023, 1000, SAVINGS_RESULT, CID, {"from": verifier})
+    credits.approveVerification(vid, Catalog.own_project, VINTAGE, 1000, SAVINGS_RESULT, CID, {"from": verifier})
     tid = credits.issue(vid, holder, 1000, {"from": issuer}).return_value[0]
     args = ([tid] * 1000, [1] * 1000, holder, "bench", ClaimKind.MEETING, b"\xc0" * 32, *PERIOD, {"from": holder})
     assert credits.retireBatch.call(*args) == 1

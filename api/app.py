@@ -9,7 +9,7 @@ from api.errors import install_error_handlers
 from api.explorer.mount import mount_explorer
 from api.limits import MAX_BODY_BYTES, BodyLimitMiddleware
 from api.routers import (alarms, assets, auth, batches, certification, chain, credits, devices, health,
-                         inspections, meetings, organizations, projects, results, supervision, work_orders)
+                         inspections, meetings, organizations, projects, results, supervision, wallet, work_orders)
 from api.security import LoginLimiter, jwt_secret
 from api.services.chain import ChainAccess
 from api.services.organizations import OrganizationDirectory
@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None, *, login_attempts: int = 5, log
     app.state.jwt_secret = jwt_secret(settings)
     app.state.login_limiter = LoginLimiter(login_attempts, login_window_seconds)
     for module in (health, auth, organizations, devices, batches, results, certification, credits, meetings,
-                   alarms, projects, work_orders, inspections, assets, chain, supervision):
+                   alarms, projects, work_orders, inspections, assets, chain, wallet, supervision):
         app.include_router(module.router)
     mount_explorer(app, settings)
     install_error_handlers(app)  # after the explorer's, so the API's one error shape wins where both map a type

@@ -2,7 +2,7 @@
 // the user's language, saving a half-filled form when the session has expired, tables with paging, the nav.
 (function () {
   const TOKEN = "zcl.token", ME = "zcl.me", DRAFT = "zcl.draft:";
-  const PAGES = ["devices", "alarms", "projects", "certification", "credits", "meetings"];
+  const PAGES = ["devices", "alarms", "inspections", "assets", "projects", "certification", "credits", "meetings", "wallet"];
 
   class ApiError extends Error {
     constructor(status, code, message, details) { super(message); this.status = status; this.code = code; this.details = details; }
@@ -149,7 +149,22 @@
     }
     zclI18n.onChange(load);
     load();
-    return {reload: load};
+    return {reload: load, first: () => { offset = 0; return load(); }};  // first: from the first page (new filters)
+  }
+
+  // A filter form over a paged table: on submit (checked like any form) `apply("&name=value…")` gets its
+  // non-empty fields as a query-string tail.
+  function bindFilters(form, apply) {
+    form.noValidate = true;
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const problem = validate(form);
+      if (problem) { show(form, "bad", problem); return; }
+      show(form, "", "");
+      const query = new URLSearchParams();
+      for (const [name, value] of new FormData(form).entries()) if (value) query.set(name, value);
+      apply(query.toString() ? "&" + query : "");
+    });
   }
 
   async function me() {
@@ -212,6 +227,6 @@
 
   function time(seconds) { return seconds ? zclDash.time(seconds) : "—"; }
 
-  window.zclApp = {ApiError, api, bindForm, validate, errorText, pagedTable, me, node, page, esc, time, show,
+  window.zclApp = {ApiError, api, bindForm, bindFilters, validate, errorText, pagedTable, me, node, page, esc, time, show,
                    TOKEN, ME, saveDraft, restoreDrafts};
 })();

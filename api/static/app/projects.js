@@ -1,5 +1,5 @@
 // Retrofit projects: the list, a project's signed timeline (a hash chain re-checked on every read), the next step.
-zclApp.page("projects", async () => {
+zclApp.page("projects", async (user) => {
   const node = await zclApp.node();
   const e = zclApp.esc, t = zclI18n.t;
   let current = Number(new URLSearchParams(location.search).get("project")) || null;
@@ -29,8 +29,11 @@ zclApp.page("projects", async () => {
     history.replaceState(null, "", `?project=${current}`);
     showTimeline();
   });
+  const signing = zclWallet.toggle(document.getElementById("step"), user);  // EIP-712 in the wallet, or the keystore
   zclApp.bindForm(document.getElementById("step"), async (v, form) => {
-    const step = await zclApp.api("POST", `/projects/${current}/steps`, v, form);
+    delete v.signing;
+    const step = signing.mode() === "wallet" ? await zclWallet.signProjectStep(current, v, form)
+      : await zclApp.api("POST", `/projects/${current}/steps`, v, form);
     await showTimeline(); list.reload();
     return step;
   }, (s) => t("projects.signed", {step: s.label}));

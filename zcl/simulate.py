@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import time
+from datetime import date
+from decimal import Decimal, InvalidOperation
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -15,6 +17,7 @@ from oracles.node import OracleNode
 from oracles.profiles import profile_from_json
 from oracles.simulation import FAULT_KINDS, CompoundFleet, MeterState, parse_fault, xihuamen
 from oracles.simulation.delivery import DeliveryStats, Protocol, deliver_direct, deliver_modbus, deliver_mqtt
+from oracles.simulation.profiles import LED_LIGHTING_SHARE, Retrofit, led_lighting_retrofit
 from zcl import context as ctx
 from zcl.context import EXIT_FINDINGS, console, errors, reports_errors
 from zcl.oracle import open_node, print_outcome
@@ -39,6 +42,10 @@ def simulate_xihuamen(
     mqtt_client_id: str = typer.Option(None, help="The oracle's MQTT session (default zcl-oracle-<institution>)."),
     batch_size: int = typer.Option(1000, min=1),
     json_output: bool = typer.Option(False, "--json", help="Print a JSON summary instead of tables."),
+    led_retrofit: str = typer.Option(None, "--led-retrofit", metavar="DATE[:SHARE]",
+                                     help="SIMULATED retrofit: from local midnight of DATE (YYYY-MM-DD) every lighting "
+                                          f"load draws SHARE less (default {LED_LIGHTING_SHARE}, the seed's smart LED "
+                                          "figure). Off by default; the savings exist only in the simulation."),
 ) -> None:
     """Run the seed's Xihuamen compound (150 metering points, 20 lighting controllers) for DAYS up to now.
 
@@ -46,7 +53,11 @@ def simulate_xihuamen(
 
     Exit 1 when the oracle refused readings (faults are meant to cause some).
     """
-    fleet = CompoundFleet(xihuamen(seed.encode()), seed, interval)
+    retrofits = [_led_retrofit(led_retrofit)] if led_retrofit else []
+    fleet = CompoundFleet(xihuamen(seed.encode(), retrofits), seed, interval)
+    if retrofits:
+        errors.print(f"SIMULATED retrofit: lighting draws {retrofits[0].share * 100:g} % less from "
+                     f"{retrofits[0].effective} (local time)", highlight=False)
     end = fleet.align(int(time.time()))
     since = fleet.align(end - round(days * 86400))
     injected = [parse_fault(f, since) for f in faults]  # bad input fails before anything is written on chain
@@ -75,6 +86,16 @@ def simulate_xihuamen(
         print_outcome(node, stats.report, anchors)
     if stats.report.rejected:
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def _led_retrofit(value: str) -> Retrofit:
+    """--led-retrofit DATE[:SHARE]; a one-line message and exit 2 for anything else."""
+    day, _, share = value.partition(":")
+    try:
+        return led_lighting_retrofit(date.fromisoformat(day), Decimal(share) if share else LED_LIGHTING_SHARE)
+    except (ValueError, InvalidOperation) as exc:
+        raise ctx.fail(f"--led-retrofit must be DATE[:SHARE] with a YYYY-MM-DD date and 0 < SHARE < 1, "
+                       f"got {value!r} ({exc})") from None
 
 
 def _register(node: OracleNode, fleet: CompoundFleet, institution: int, scene: int | None) -> int:

@@ -58,6 +58,7 @@ class SavingsReport:
     reporting_periods: tuple[Period, ...]
     batch_roots: tuple[bytes, ...]  # sorted; every batch both periods were read from
     savings: VerifiedSavings
+    description: str = ""  # what the retrofit was, in words (e.g. that it is simulated); kept in the report
 
     @property
     def period(self) -> Period:
@@ -77,6 +78,7 @@ class SavingsReport:
         s = self.savings
         return {
             "kind": SAVINGS_REPORT_KIND,
+            **({"description": self.description} if self.description else {}),
             "institution": self.institution_id,
             "boundary": self.boundary_id,
             "activity": self.activity,
@@ -144,6 +146,7 @@ def build_savings_report(
     activity: str = "electricity.grid",
     criteria: AcceptanceCriteria | None = None,
     only_batches: frozenset[bytes] | None = None,
+    description: str = "",
 ) -> SavingsReport:
     """Verified savings of a boundary, each period's consumption read from anchored readings (or from
     exactly `only_batches`). ModelNotGoodEnough and the other M&V errors propagate: no report, no claim."""
@@ -169,7 +172,7 @@ def build_savings_report(
     savings = verify_savings(base, report, drivers, method, factors, reporting_period, activity, criteria)
     return SavingsReport(institution_id, boundary_id, activity, method, factors, tuple(drivers), base, report,
                          tuple(o.period for o in baseline), tuple(o.period for o in reporting), tuple(sorted(roots)),
-                         savings)
+                         savings, description)
 
 
 def parse_savings_report(data: bytes) -> dict:
@@ -205,8 +208,9 @@ def rederive_savings(contracts: LedgerContracts, evidence: EvidenceStore, docume
         batches = frozenset(bytes.fromhex(r.removeprefix("0x")) for r in document["input_batches"])
         institution, boundary = int(document["institution"]), int(document["boundary"])
         drivers, activity = list(document["drivers"]), str(document["activity"])
+        description = str(document.get("description", ""))
     except (KeyError, TypeError, ValueError) as exc:
         raise AccountingError(f"savings report is malformed: {exc!r}") from None
     return build_savings_report(contracts, evidence, institution, boundary, stated_periods(document, "baseline"),
                                 stated_periods(document, "reporting"), drivers, method, factors, activity, criteria,
-                                only_batches=batches)
+                                only_batches=batches, description=description)

@@ -16,13 +16,15 @@ already inside the lighting meters.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ledger.encoding import DeviceKind, Quantity, Unit
-from oracles.simulation.profiles import reference_peak, reference_total
+from oracles.simulation.profiles import Retrofit, reference_peak, reference_total
 
 PEOPLE = 3_835
 FLOOR_AREA_M2 = Decimal("93823.09")
@@ -85,6 +87,7 @@ class Device:
     rating: float  # rated power kW, permanent flow m³/h, or feeder breaker A
     full_load: float = 0.0  # lighting controllers: feeder current with every circuit on, A
     circuits: tuple[Circuit, ...] = field(default=())
+    retrofits: tuple[Retrofit, ...] = field(default=())  # simulated measures lowering its load from a date
 
     @property
     def cumulative(self) -> bool:
@@ -113,6 +116,7 @@ class Compound:
     people: int
     floor_area_m2: Decimal
     devices: tuple[Device, ...]
+    retrofits: tuple[Retrofit, ...] = ()  # simulated measures (none in the seed's compound)
 
     def device(self, name: str) -> Device:
         for d in self.devices:
@@ -152,8 +156,12 @@ def _rating(kind: DeviceKind, peak: float) -> float:
     return round(amperes * _KW_PER_AMPERE, 1)
 
 
-def xihuamen(seed: bytes = b"xihuamen") -> Compound:
-    """The compound's 170 devices; per-device budgets and circuits vary with `seed`, totals do not."""
+def xihuamen(seed: bytes = b"xihuamen", retrofits: Iterable[Retrofit] = ()) -> Compound:
+    """The compound's 170 devices; per-device budgets and circuits vary with `seed`, totals do not.
+
+    `retrofits` (simulated, none by default) lower the load of the devices whose profile they name from
+    their date; annual budgets stay those of the compound without them. Devices, keys and ids are the same.
+    """
     rng = random.Random(hashlib.sha256(b"zcl-xihuamen-inventory:" + seed).digest())
     budgets = _budgets()
     groups = [(b, p, n, DeviceKind.ELECTRICITY_METER) for b, p, n in _ELECTRICITY]
@@ -200,4 +208,8 @@ def xihuamen(seed: bytes = b"xihuamen") -> Compound:
             devices.append(Device(f"L-{building}-lighting-{number:02d}", DeviceKind.CIRCUIT_MONITOR, Quantity.CURRENT,
                                   Unit.AMPERE, "office_lighting", building, collector, unit_id, 0.0, float(feeder),
                                   full_load, circuits))
-    return Compound("Xihuamen office compound", PEOPLE, FLOOR_AREA_M2, tuple(devices))
+    retrofits = tuple(retrofits)
+    if retrofits:
+        devices = [dataclasses.replace(d, retrofits=tuple(r for r in retrofits if d.profile in r.profiles))
+                   for d in devices]
+    return Compound("Xihuamen office compound", PEOPLE, FLOOR_AREA_M2, tuple(devices), retrofits)

@@ -21,7 +21,7 @@ from itertools import accumulate
 
 from ledger.encoding import Unit
 from oracles.simulation.compound import Device
-from oracles.simulation.profiles import hourly_shape
+from oracles.simulation.profiles import Retrofit, hourly_shape
 from oracles.simulation.workdays import local_date, local_midnight
 from oracles.simulator import VALUE_SCALE
 
@@ -104,7 +104,7 @@ def simulate_device(device: Device, state: MeterState, end: int, interval: int, 
     first_day = local_date(start)
     table_start = local_midnight(first_day)
     days = (end - table_start) // 86400 + 2
-    per_interval = _interval_table(device.profile, first_day, days, interval)
+    per_interval = _interval_table(device.profile, first_day, days, interval, device.retrofits)
     offset = (start - table_start) // interval
     rng = random.Random(_seed_bytes(seed, device.name, str(start).encode()))
     sigma = _WATER_NOISE if device.unit == Unit.M3 else _NOISE.get(device.profile, _DEFAULT_NOISE)
@@ -122,10 +122,12 @@ def simulate_device(device: Device, state: MeterState, end: int, interval: int, 
 
 
 @lru_cache(maxsize=64)
-def _interval_table(profile: str, first_day: date, days: int, interval: int) -> tuple[float, ...]:
-    """The profile's value for each interval from local midnight of `first_day` (each hour repeated)."""
+def _interval_table(profile: str, first_day: date, days: int, interval: int,
+                    retrofits: tuple[Retrofit, ...] = ()) -> tuple[float, ...]:
+    """The profile's value for each interval from local midnight of `first_day` (each hour repeated),
+    lowered by the device's retrofits from their dates."""
     per_hour = 3600 // interval
-    return tuple(h for h in hourly_shape(profile, first_day, days) for _ in range(per_hour))
+    return tuple(h for h in hourly_shape(profile, first_day, days, retrofits) for _ in range(per_hour))
 
 
 def _seed_bytes(seed: str, name: str, purpose: bytes) -> bytes:

@@ -11,19 +11,21 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ledger.accounting.errors import AccountingError
 from ledger.chain.clients import LedgerContracts
 from ledger.chain.connection import connect
 from ledger.chain.deployment import Deployment
 from ledger.chain.devchain import DevChain, port_is_open
 from ledger.evidence import open_evidence_store
-from oracles.simulation import CompoundFleet, xihuamen
+from oracles.simulation import CompoundFleet
 from zcl import context as zcl_context
 from zcl.oracle_node import open_node
 
 from scripts.demo.chain import StaleState, ensure_deployment, start_chain
-from scripts.demo.compound import CompoundNodes, register_compound, register_devices, unregistered
+from scripts.demo.compound import RETROFIT, CompoundNodes, demo_fleet, register_compound, register_devices, unregistered
+from scripts.demo.credits import CreditsFlow, run_credits, summary
 from scripts.demo.console import console, platform_panel, progress, readiness_table, say
-from scripts.demo.layout import GOVERNANCE_KEY, ORACLE_KEY, SEED, VERIFIER_KEY, DemoLayout
+from scripts.demo.layout import GOVERNANCE_KEY, ORACLE_KEY, VERIFIER_KEY, DemoLayout
 from scripts.demo.live import LIVE_INTERVAL, LivePlatform
 from scripts.demo.readiness import Readiness, check_once
 from scripts.demo.replay import REPLAY_STEP_HOURS, ReplayReport, replay_year, verify_workers
@@ -37,7 +39,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--chain-port", type=int, default=8545)
     parser.add_argument("--api-port", type=int, default=8000)
     parser.add_argument("--mqtt-broker", default=os.environ.get("ZCL_MQTT_BROKER") or "127.0.0.1:1883",
-                        help="HOST:PORT; when nothing answers, readings travel by a JSON-lines feed instead")
+                        help="HOST:PORT; when nothing answers, the collectors serve Modbus TCP and the oracle polls them")
     parser.add_argument("--fast", "--replay-year", dest="replay", action=argparse.BooleanOptionalAction, default=True,
                         help="on first run, replay 2022 up to today's date so the charts are full (default: on)")
     parser.add_argument("--check", action="store_true",
@@ -68,7 +70,10 @@ def main(argv: list[str] | None = None) -> int:
         anvil = start_chain(layout)
         say(f"anvil on {layout.rpc_url}, state kept in {layout.anvil_state}" if anvil
             else f"a chain already listens on port {layout.chain_port}; using it")
-        deployment, nodes, replay_head = setup(layout, args.replay)
+        deployment, nodes, replay_head, marker = setup(layout, args.replay)
+        credits = (marker or {}).get("credits")
+        for line in _credits_lines(marker):
+            say(line)
         logins = ensure_users(layout, nodes)
         live = LivePlatform(layout, nodes.institution)
         live.start()
@@ -76,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
             f"(logs in {layout.logs})")
         if args.check:
             contracts = LedgerContracts.attach(connect(layout.settings()), deployment)
-            return check(layout, live, contracts, nodes, logins[0], replay_head, started, args.check_timeout)
+            return check(layout, live, contracts, nodes, logins[0], replay_head, started, args.check_timeout,
+                         credits if isinstance(credits, dict) else None)
         console.print(platform_panel(layout, nodes, logins, live.transport))
         say(f"set up in {time.monotonic() - started:.1f} s; the API is starting (first dashboard load computes the year)")
         return supervise(live)
@@ -98,15 +104,16 @@ def main(argv: list[str] | None = None) -> int:
             say("anvil stopped; its state is saved for the next run")
 
 
-def setup(layout: DemoLayout, replay: bool) -> tuple[Deployment, CompoundNodes, bytes]:
-    """Deploy (once), register the compound, replay the year (once), submit and verify a result (once)."""
+def setup(layout: DemoLayout, replay: bool) -> tuple[Deployment, CompoundNodes, bytes, dict | None]:
+    """Deploy (once), register the compound, replay the year (once), submit and verify a result, certify and
+    issue credits from the simulated retrofit's savings (once); the marker file's record of it all."""
     deployment, deployed = ensure_deployment(layout)
     say(f"deployed {len(deployment.addresses)} contracts on chain {deployment.chain_id}" if deployed
         else f"contracts already deployed (from block {deployment.start_block}); reusing them")
     admin = LedgerContracts.attach(connect(layout.settings(GOVERNANCE_KEY)), deployment)
     oracle_chain = connect(layout.settings(ORACLE_KEY))
     nodes = register_compound(admin, oracle_chain.account.address)
-    fleet = CompoundFleet(xihuamen(SEED.encode()), SEED, 3600)
+    fleet = demo_fleet(3600)
     new = unregistered(admin, nodes, fleet)
     with progress() as bar:
         task = bar.add_task("registering devices", total=len(new))
@@ -123,7 +130,7 @@ def setup(layout: DemoLayout, replay: bool) -> tuple[Deployment, CompoundNodes, 
             marker.update(_workflows(layout, admin, deployment, nodes, report.last))
             layout.marker.parent.mkdir(parents=True, exist_ok=True)
             layout.marker.write_text(json.dumps(marker, indent=2) + "\n")
-    return deployment, nodes, admin.attestations.latest_root(nodes.institution)
+    return deployment, nodes, admin.attestations.latest_root(nodes.institution), marker
 
 
 def _replay(layout: DemoLayout, nodes: CompoundNodes, fleet: CompoundFleet, first: bool) -> ReplayReport:
@@ -152,11 +159,35 @@ def _workflows(layout: DemoLayout, admin: LedgerContracts, deployment: Deploymen
     result = submit_and_verify(admin, verifier, evidence, nodes, result_period(until))
     say(f"accounting result {result.result_id} for {result.period.start} → {result.period.end}: {result.total}, "
         f"report {result.report_cid}; verified by the district's verifier (Final)")
-    certified = certify_low_carbon(admin, lambda key: LedgerContracts.attach(connect(layout.settings(key)), deployment),
-                                   evidence, nodes, result.result_id)
+
+    def connect_as(key: str) -> LedgerContracts:
+        return LedgerContracts.attach(connect(layout.settings(key)), deployment)
+
+    certified = certify_low_carbon(admin, connect_as, evidence, nodes, result.result_id)
     say(f"certification application {certified.application_id} (low-carbon, demo criteria) approved by regions "
         f"{' → '.join(map(str, certified.regions))}: certified until {_day(certified.valid_until or 0)}")
-    return {"result_id": result.result_id, "certification_application": certified.application_id}
+    try:
+        flow = run_credits(admin, verifier, connect_as, evidence, nodes, result.period.end)
+    except AccountingError as exc:  # no whole month after the retrofit yet, or a baseline model that fails
+        credits: dict | str = str(exc)
+    else:
+        credits = flow.as_json()
+    return {"result_id": result.result_id, "certification_application": certified.application_id,
+            "retrofit": {"name": RETROFIT.name, "effective": RETROFIT.effective.isoformat(),
+                         "share": str(RETROFIT.share), "simulated": True},
+            "credits": credits}
+
+
+def _credits_lines(marker: dict | None) -> list[str]:
+    """The console's summary of the credit flow (every run: the figures are kept in the marker file)."""
+    credits = (marker or {}).get("credits")
+    if isinstance(credits, dict):
+        return summary(CreditsFlow(**credits))
+    if isinstance(credits, str):
+        return [f"credits: none issued: {credits}"]
+    if marker:
+        return ["credits: none issued (the kept state predates them; `make clean` starts afresh)"]
+    return ["credits: none issued (no year was replayed)"]
 
 
 def _day(timestamp: int) -> str:
@@ -176,9 +207,10 @@ def supervise(live: LivePlatform) -> int:
 
 
 def check(layout: DemoLayout, live: LivePlatform, contracts: LedgerContracts, nodes: CompoundNodes, login: DemoLogin,
-          replay_head: bytes, started: float, timeout: float) -> int:
-    """Poll until every readiness check passes (exit 0) or `timeout` passes or a child dies (exit 1)."""
-    state = Readiness()
+          replay_head: bytes, started: float, timeout: float, credits: dict | None) -> int:
+    """Poll until every readiness check passes (exit 0) or `timeout` passes or a child dies (exit 1).
+    The credits check is expected only when the demo issued credits (`credits`, from the marker file)."""
+    state = Readiness.expecting(credits)
     while time.monotonic() - started < timeout:
         exited = live.exited()
         if exited:
@@ -186,7 +218,8 @@ def check(layout: DemoLayout, live: LivePlatform, contracts: LedgerContracts, no
             console.print(f"[red]not ready[/red]: {exited[0].name} stopped (status {exited[0].process.returncode}); "
                           f"see {exited[0].log}")
             return 1
-        check_once(state, time.monotonic() - started, layout.api_url, contracts, nodes.institution, login, replay_head)
+        check_once(state, time.monotonic() - started, layout.api_url, contracts, nodes.institution, login, replay_head,
+                   credits)
         if state.ready:
             console.print(readiness_table(state))
             say(f"ready: the platform was usable {max(state.passed.values()):.1f} s after start; stopping (--check)")

@@ -4,6 +4,8 @@
     login      a demo user logs in (OAuth2 password flow) and the API knows the latest batch (indexed)
     explorer   the explorer's page of the institution's latest anchored batch opens
     live       a batch anchored after the live processes started (meters → oracle → chain)
+    credits    the API lists the issued credit token (/credits/tokens) with the demo's issued and retired
+               tonnes, and its retirement (/credits/retirements); expected only when the demo issued credits
 """
 
 from __future__ import annotations
@@ -18,20 +20,29 @@ from ledger.chain.clients import LedgerContracts
 
 from scripts.demo.users import DemoLogin
 
-CHECKS = ("dashboard", "login", "explorer", "live")
+CHECKS = ("dashboard", "login", "explorer", "live", "credits")
 
 
 @dataclass
 class Readiness:
     passed: dict[str, float] = field(default_factory=dict)  # check → seconds from start when it first passed
     last_problem: dict[str, str] = field(default_factory=dict)
+    expected: tuple[str, ...] = CHECKS
+
+    @classmethod
+    def expecting(cls, credits: dict | None) -> "Readiness":
+        """Every check, or all but `credits` when the demo issued none (said in the table)."""
+        if credits:
+            return cls()
+        return cls(last_problem={"credits": "not expected: the demo issued no credits"},
+                   expected=tuple(c for c in CHECKS if c != "credits"))
 
     @property
     def ready(self) -> bool:
-        return all(c in self.passed for c in CHECKS)
+        return all(c in self.passed for c in self.expected)
 
     def missing(self) -> list[str]:
-        return [f"{c}: {self.last_problem.get(c, 'not checked yet')}" for c in CHECKS if c not in self.passed]
+        return [f"{c}: {self.last_problem.get(c, 'not checked yet')}" for c in self.expected if c not in self.passed]
 
 
 def _get(url: str, token: str | None = None, timeout: float = 60.0) -> tuple[int, bytes]:
@@ -53,10 +64,10 @@ def _login(api_url: str, login: DemoLogin) -> str:
 
 
 def check_once(state: Readiness, elapsed: float, api_url: str, contracts: LedgerContracts, institution: int,
-               login: DemoLogin, replay_head: bytes) -> None:
+               login: DemoLogin, replay_head: bytes, credits: dict | None = None) -> None:
     """Run every check not passed yet; record when each first passes and why the others do not."""
     def attempt(name: str, check) -> None:
-        if name in state.passed:
+        if name in state.passed or name not in state.expected:
             return
         try:
             problem = check()
@@ -92,8 +103,26 @@ def check_once(state: Readiness, elapsed: float, api_url: str, contracts: Ledger
     def live() -> str | None:
         return None if head != replay_head else "no batch anchored since the live processes started"
 
+    def credits_visible() -> str | None:
+        token = _login(api_url, login)
+        status, body = _get(f"{api_url}/credits/tokens", token)
+        if status != 200:
+            return f"/credits/tokens: HTTP {status} {body[:160]!r}"
+        tokens = {t["token_id"]: t for t in json.loads(body)["items"]}
+        issued = tokens.get(credits["token_id"])
+        if issued is None or (issued["issued"], issued["retired"]) != (credits["issued"], credits["retired"]):
+            return f"/credits/tokens does not show token {credits['token_id']} as issued and retired: {issued}"
+        status, body = _get(f"{api_url}/credits/retirements", token)
+        if status != 200:
+            return f"/credits/retirements: HTTP {status} {body[:160]!r}"
+        certificates = [r["certificate_id"] for r in json.loads(body)["items"]]
+        if credits["certificate_id"] not in certificates:
+            return f"/credits/retirements does not list certificate {credits['certificate_id']} ({certificates})"
+        return None
+
     attempt("live", live)
     attempt("dashboard", dashboard)
     if "live" in state.passed:  # the latest batch must be a live one for the last two checks
         attempt("login", logged_in)
         attempt("explorer", explorer)
+    attempt("credits", credits_visible)

@@ -15,6 +15,7 @@ from eth_account import Account
 from sqlmodel import Session, select
 
 from scripts.demo.compound import CompoundNodes
+from scripts.demo.credits import BUYER_KEY, INSTITUTION_KEY
 from scripts.demo.layout import DemoLayout, VERIFIER_KEY
 
 
@@ -28,13 +29,14 @@ class DemoLogin:
 
 
 def _plan(nodes: CompoundNodes) -> list[tuple[str, Role, int | None, str | None, str]]:
-    verifier = Account.from_key(VERIFIER_KEY).address
+    verifier, owner, buyer = (Account.from_key(key).address for key in (VERIFIER_KEY, INSTITUTION_KEY, BUYER_KEY))
     return [
-        ("xihuamen-admin", Role.INSTITUTION_ADMIN, nodes.institution, None, "runs the compound"),
+        ("xihuamen-admin", Role.INSTITUTION_ADMIN, nodes.institution, owner,
+         "runs the compound; holds its credits (dev account 4)"),
         ("xihuamen-operator", Role.OPERATOR, nodes.institution, None, "devices, alarms, work orders"),
         ("qingyang-regulator", Role.REGULATOR, nodes.district, None, "the district's institutions"),
         ("qingyang-verifier", Role.VERIFIER, nodes.district, verifier, "verifies results (dev account 2)"),
-        ("buyer", Role.CREDIT_BUYER, None, None, "buys and retires credits"),
+        ("buyer", Role.CREDIT_BUYER, None, buyer, "buys and retires credits (dev account 3)"),
         ("auditor", Role.AUDITOR, None, None, "reads everything, writes nothing"),
     ]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from eth_utils import to_checksum_address
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
@@ -103,6 +104,13 @@ class RetirementIn(BaseModel):
     keystore_password: Password
 
 
+class ListedOut(ListingOut):
+    """The new listing and the transaction that escrowed its units."""
+
+    transaction_hash: str
+    block_number: int
+
+
 class PurchaseOut(TransactionOut):
     amount: int
     cost: str
@@ -147,12 +155,14 @@ def listings(user: CurrentUser, chain: ChainDep, open_only: bool = True,
                             limit=limit, offset=offset)
 
 
-@router.post("/market/listings", response_model=ListingOut, status_code=201, summary="List credits for sale")
-def list_units(body: ListingIn, user: CurrentUser, chain: ChainDep) -> ListingOut:
+@router.post("/market/listings", response_model=ListedOut, status_code=201, summary="List credits for sale")
+def list_units(body: ListingIn, user: CurrentUser, chain: ChainDep) -> ListedOut:
     require(user, Action.TRADE_CREDITS)
     mine = CreditContracts.of(chain.signer(user, body.keystore_password))
     mine.ensure_market_approval()
-    return ListingOut.of(mine.market.list_units(int(body.token_id), body.amount, int(body.price_per_unit)).listing)
+    listed = mine.market.list_units(int(body.token_id), body.amount, int(body.price_per_unit))
+    return ListedOut(**ListingOut.of(listed.listing).model_dump(), transaction_hash=listed.tx.hash,
+                     block_number=listed.tx.block_number)
 
 
 @router.post("/market/listings/{listing_id}/purchase", response_model=PurchaseOut, summary="Buy from a listing")
@@ -178,7 +188,9 @@ def cancel(listing_id: ListingIdPath, body: CancelIn, user: CurrentUser, chain: 
 def retire(body: RetirementIn, user: CurrentUser, chain: ChainDep) -> RetirementOut:
     require(user, Action.TRADE_CREDITS)
     mine = CreditContracts.of(chain.signer(user, body.keystore_password))
-    r = mine.credits.retire(int(body.token_id), body.amount, beneficiary=body.beneficiary or user.address,
+    # the Address pattern takes any case; web3 takes only checksummed addresses (a lower-case one was a 500)
+    beneficiary = to_checksum_address(body.beneficiary) if body.beneficiary else user.address
+    r = mine.credits.retire(int(body.token_id), body.amount, beneficiary=beneficiary,
                             reason=body.reason, period_start=body.period_start, period_end=body.period_end)
     return RetirementOut.of(r)
 

@@ -1,7 +1,9 @@
 """JSON for the dashboards under /api/dashboard: the institution's big screen and the regulator's screen.
 
 Thin routes over api/explorer/dashboard_metrics.py (which calls the ledger's accounting code). They read
-the chain and evidence directly, so they work before the indexer and the API's own endpoints exist.
+the indexer's tables when an index is configured and current for the institution (api/explorer/dashboard_index.py),
+else the chain and evidence directly, so they work before the indexer and the API's own endpoints exist; both give
+the same figures, and each body's `source` says which answered.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from fastapi import APIRouter
 from api.explorer.chain_view import NotFound
 from api.explorer.certification_view import institution_certifications, institution_retirements
 from api.explorer.context import Explorer, ExplorerDep
+from api.explorer.dashboard_index import index_engine
 from api.explorer.dashboard_metrics import ReadingsCache
 from ledger.chain.clients import LedgerContracts, NodeKind, OrgNode
 from ledger.config import oracle_folder
@@ -30,7 +33,7 @@ def dashboard_router(cache: ReadingsCache) -> APIRouter:
     @router.get("/institution/{institution_id}", summary="The institution's big screen")
     def institution(institution_id: int, x: ExplorerDep) -> dict:
         _node(x.contracts, institution_id)
-        figures = cache.figures(x.contracts, x.evidence, institution_id)
+        figures = cache.figures(x.contracts, x.evidence, institution_id, index_engine(x.settings))
         certifications = institution_certifications(x.contracts, institution_id)
         claims = {bytes.fromhex(c["claim_id"][2:]) for c in certifications or []}
         return {**figures, "alarms": _alarms(x.settings.data_dir, institution_id),
@@ -44,14 +47,16 @@ def dashboard_router(cache: ReadingsCache) -> APIRouter:
             raise NotFound(f"no organisation node {region_id}")
         subtree = _subtree(nodes, region_id)
         institutions = []
+        index = index_engine(x.settings)
         for node in subtree:
             if node.kind != NodeKind.INSTITUTION:
                 continue
             entry: dict[str, object] = {"id": node.node_id, "name": node.name, "parent_id": node.parent_id}
             try:
-                summary = cache.figures(x.contracts, x.evidence, node.node_id)
+                summary = cache.figures(x.contracts, x.evidence, node.node_id, index)
                 entry.update(as_of=summary["as_of"], year=summary["periods"]["year"], month=summary["periods"]["month"],
-                             intensity=summary["intensity"], alarms=len(_alarms(x.settings.data_dir, node.node_id)))
+                             intensity=summary["intensity"], alarms=len(_alarms(x.settings.data_dir, node.node_id)),
+                             source=summary["source"], index_block=summary["index_block"])
             except NotFound as exc:
                 entry.update(problem=str(exc))
             institutions.append(entry)
@@ -129,10 +134,11 @@ def warm_dashboards(explorer: Explorer, cache: ReadingsCache) -> list[int]:
     """Compute every institution's figures now (a year takes tens of seconds), so the first viewer waits for
     nothing; returns the institutions warmed. Meant for a background thread at start-up (e.g. `make demo`)."""
     warmed = []
+    index = index_engine(explorer.settings)
     for node in _nodes(explorer.contracts).values():
         if node.kind == NodeKind.INSTITUTION:
             try:
-                cache.figures(explorer.contracts, explorer.evidence, node.node_id)
+                cache.figures(explorer.contracts, explorer.evidence, node.node_id, index)
                 warmed.append(node.node_id)
             except NotFound:
                 continue

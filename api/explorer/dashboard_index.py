@@ -1,0 +1,221 @@
+"""The dashboards' readings from the indexer's tables instead of the chain and the evidence, when the index is current.
+
+Collecting a year from evidence (re-hash every batch, decode 5 M readings) is what makes a first big screen slow;
+the index already holds every anchored batch's readings and their daily figures (`idx_daily_usage`: each
+device-day's first and last reading). The figures are still computed by api/explorer/dashboard_metrics.py, that
+is by ledger.accounting's metered rules and engine: this module only builds their input, `InstitutionReadings`,
+from SQL, in a form on which those rules give the same result to the last digit:
+
+* Between two consecutive readings of one meter, inside a day, with time moving forward and the counter not
+  running backwards, the metered rule counts the plain difference, so a day's readings telescope: its first and
+  last reading alone give the same amount for any period that starts and ends at local midnight (every period of
+  the big screen), and the intervals across midnight are kept as they are. So each past day of a meter becomes
+  two points, its first and last reading.
+* A day whose figures show it may not telescope (its first value is not its minimum or its last not its maximum:
+  a counter reset, which the oracle accepts only "near zero"; or several readings at one instant) is read reading
+  by reading from `idx_readings`, and so are the last days, which the load curve and the last hour cut into
+  15-minute intervals.
+
+Residual limit (docs/explorer.md): a counter that runs backwards inside a day and stays between that day's first
+and last values, or two readings of one meter at the same second with different values in the middle of a day,
+would be counted differently. The oracle's gate refuses both (oracles/gate.py, oracles/plausibility.py); evidence
+anchored by another oracle could hold them.
+
+The index serves only when it is current for the institution: its cursor names this chain and a block the chain
+still has, it holds the institution's latest anchored batch, every batch in the year loaded its evidence, and no
+batch awaits a quorum's approvals. Otherwise `IndexUnusable` says why and the caller reads the chain.
+"""
+
+from __future__ import annotations
+
+import threading
+from array import array
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, localcontext
+from operator import itemgetter
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, func, select
+
+from ledger.accounting.factors import Period
+from ledger.accounting.meter_series import ACTIVITY_OF, GENERATION, MeterSeries
+from ledger.accounting.metered import InputBatches, period_bounds
+from ledger.chain.connection import Chain
+from ledger.config import Settings
+from ledger.encoding import Quantity as Measured
+from ledger.encoding import Unit as ReadingUnit
+from ledger.indexer.db import database_url, open_engine
+from ledger.indexer.evidence_rows import LOADED, day_bounds, day_of
+from ledger.indexer.models import Batch, BatchQuorum, Cursor, DailyUsage, Reading
+
+MARGIN = 86_400  # dashboard_metrics' window margin: readings a day either side of a period can matter
+DETAIL_SECONDS = 86_400 + 2 * 3_600  # the load curve's 24 h and its margins, read reading by reading
+CUMULATIVE = [int(q) for q in (*ACTIVITY_OF, *GENERATION)]
+
+
+class IndexUnusable(RuntimeError):
+    """The index cannot answer for this institution now (absent, behind the chain, or incomplete): the reason."""
+
+
+@dataclass(frozen=True)
+class IndexedYear:
+    """What the index gives the dashboards: the readings' columns by device, and the block it was read at."""
+
+    as_of: int
+    series: dict[bytes, MeterSeries]
+    roots: InputBatches
+    block: int
+
+
+_ENGINES: dict[str, Engine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def index_engine(settings: Settings) -> Engine | None:
+    """The index's engine when one is configured (ZCL_DATABASE_URL, or the SQLite file in the data dir exists)."""
+    url = database_url(settings)
+    if settings.database_url is None and not Path(url.split(":///", 1)[-1]).exists():
+        return None
+    with _ENGINES_LOCK:
+        if url not in _ENGINES:
+            _ENGINES[url] = open_engine(url)
+        return _ENGINES[url]
+
+
+def current_block(engine: Engine, chain: Chain, institution_id: int, head: bytes) -> int:
+    """The index's block when it is current for the institution whose batch chain ends at `head`; else IndexUnusable."""
+    try:
+        with Session(engine) as session:
+            cursor = session.get(Cursor, 1)
+            latest = session.exec(select(Batch.root).where(Batch.institution_id == institution_id)
+                                  .order_by(Batch.batch_index.desc()).limit(1)).first()
+            waiting = session.exec(select(BatchQuorum.root).where(BatchQuorum.institution_id == institution_id,
+                                                                  BatchQuorum.counted.is_(False)).limit(1)).first()
+            quorum = session.exec(select(BatchQuorum.root).where(BatchQuorum.institution_id == institution_id)
+                                  .limit(1)).first()
+    except Exception as exc:  # noqa: BLE001 - no index tables, or the database is unreachable
+        raise IndexUnusable(f"the index cannot be read ({type(exc).__name__})") from None
+    if cursor is None or cursor.chain_id != chain.chain_id:
+        raise IndexUnusable(f"the index holds no blocks of chain {chain.chain_id}")
+    try:
+        block = chain.w3.eth.get_block(cursor.block_number)
+    except Exception:  # noqa: BLE001 - web3's BlockNotFound: a chain restarted shorter than the index
+        raise IndexUnusable(f"the chain has no block {cursor.block_number}, the index's") from None
+    if cursor.block_hash is not None and "0x" + bytes(block["hash"]).hex() != cursor.block_hash.lower():
+        raise IndexUnusable(f"the index's block {cursor.block_number} is no longer on the chain (reorg)")
+    wanted = "0x" + head.hex()
+    if head != bytes(32) and (latest is None or latest != wanted):
+        raise IndexUnusable(f"the index (block {cursor.block_number}) lags: it lacks the latest batch {wanted}")
+    if waiting is not None:
+        raise IndexUnusable(f"batch {waiting} awaits its quorum's approvals")
+    if quorum is not None and chain.w3.eth.block_number != cursor.block_number:
+        raise IndexUnusable(f"approvals may have landed after the index's block {cursor.block_number}")
+    return cursor.block_number
+
+
+def indexed_year(engine: Engine, institution_id: int, block: int, detail_seconds: int = DETAIL_SECONDS) -> IndexedYear:
+    """The institution's readings as dashboard_metrics._collect would gather them, from the index (module doc).
+    A batch of the institution indexed while this reads (PostgreSQL reads each statement at its own commit) makes
+    it give up (IndexUnusable) rather than mix two states."""
+    with Session(engine) as session:
+        batches = session.exec(select(Batch.root, Batch.first_timestamp, Batch.last_timestamp, Batch.evidence_status)
+                               .where(Batch.institution_id == institution_id)).all()
+        if not batches:
+            raise IndexUnusable(f"the index has no batches of institution {institution_id}")
+        as_of = max(b[2] for b in batches)
+        year_start, _ = period_bounds(Period.year(day_of(as_of).year))
+        lo, hi = year_start - MARGIN, as_of + 1 + MARGIN
+        used = [b for b in batches if not (b[2] < lo or b[1] >= hi)]
+        unloaded = [b for b in used if b[3] != LOADED]
+        if unloaded:
+            raise IndexUnusable(f"batch {unloaded[0][0]}'s evidence is {unloaded[0][3]} in the index")
+        detail_from = day_bounds(day_of(as_of - detail_seconds))[0]
+        first_day = day_of(lo)
+        days = _daily_rows(session, institution_id, first_day, day_of(detail_from) - timedelta(days=1))
+        points: dict[str, list[tuple[int, int, Decimal, int, int]]] = defaultdict(list)
+        whole_days: list[tuple[str, date]] = []
+        for row in days:
+            device, day, quantity, unit, count, t0, v0, t1, v1, vmin, vmax = row
+            if count > 1 and (v0 != vmin or v1 != vmax or t0 == t1):
+                whole_days.append((device, day))
+                continue
+            points[device].append((t0, 0, v0, quantity, unit))
+            if count > 1:
+                points[device].append((t1, 1, v1, quantity, unit))
+        for device, day in whole_days:
+            _add_readings(session, points, institution_id, (lo, hi), day_bounds(day), device)
+        _add_readings(session, points, institution_id, (lo, hi), (max(detail_from, lo), hi))
+        count = session.exec(select(func.count()).select_from(Batch)
+                             .where(Batch.institution_id == institution_id)).one()
+        if count != len(batches):
+            raise IndexUnusable(f"the index took in batches of institution {institution_id} while it was read")
+    roots = InputBatches([bytes.fromhex(b[0][2:]) for b in used])
+    return IndexedYear(as_of, {bytes.fromhex(d[2:]): _meter(d, p) for d, p in sorted(points.items())}, roots, block)
+
+
+def _daily_rows(session: Session, institution_id: int, first: date, last: date) -> list[tuple]:
+    if last < first:
+        return []
+    return session.exec(select(DailyUsage.device_id, DailyUsage.day, DailyUsage.quantity, DailyUsage.unit,
+                               DailyUsage.reading_count, DailyUsage.first_timestamp, DailyUsage.first_value,
+                               DailyUsage.last_timestamp, DailyUsage.last_value, DailyUsage.min_value,
+                               DailyUsage.max_value)
+                        .where(DailyUsage.institution_id == institution_id, DailyUsage.quantity.in_(CUMULATIVE),
+                               DailyUsage.day >= first, DailyUsage.day <= last)).all()
+
+
+def _add_readings(session: Session, points: dict[str, list], institution_id: int, year: tuple[int, int],
+                  span: tuple[int, int], device: str | None = None) -> None:
+    """Readings in [span) of the batches collect_points would read (those overlapping the year's range `year`),
+    reading by reading, sequences kept to order equal instants. The batches are picked first (by their time
+    range, indexed), then their readings, so a few days cost a few batches, not a scan of the year."""
+    where = [Batch.institution_id == institution_id, Batch.last_timestamp >= max(year[0], span[0]),
+             Batch.first_timestamp < min(year[1], span[1]), Reading.timestamp >= span[0], Reading.timestamp < span[1],
+             Reading.quantity.in_(CUMULATIVE)]
+    if device is not None:
+        where.append(Reading.device_id == device)
+    rows = session.exec(select(Reading.device_id, Reading.timestamp, Reading.sequence, Reading.value, Reading.quantity,
+                               Reading.unit)
+                        .join(Batch, Batch.root == Reading.batch_root)
+                        .where(*where)
+                        .order_by(Reading.device_id, Reading.timestamp, Reading.sequence)).all()
+    last: dict[str, int] = {}
+    for device, timestamp, sequence, value, quantity, unit in rows:
+        if last.get(device, -1) >= sequence:  # the metered rules would order this meter by sequence, not time
+            raise IndexUnusable(f"device {device}: sequence {sequence} at {timestamp} is out of time order")
+        last[device] = sequence
+        points[device].append((timestamp, sequence, value, quantity, unit))
+
+
+def _meter(device: str, points: list[tuple[int, int, Decimal, int, int]]) -> MeterSeries:
+    """One meter's points in time order as integer columns; sequences are the points' ranks (only order matters)."""
+    points.sort(key=lambda p: (p[0], p[1]))
+    kinds = set(map(itemgetter(3, 4), points))
+    if len(kinds) > 1:
+        raise IndexUnusable(f"device {device} reports several cumulative quantities or units")
+    quantity, unit = kinds.pop()
+    scale, values = _mantissas([p[2] for p in points])
+    try:
+        column: array | list[int] = array("q", values)
+    except OverflowError:
+        column = values
+    return MeterSeries(Measured(quantity), ReadingUnit(unit), scale, array("Q", range(len(points))),
+                       array("Q", (p[0] for p in points)), column)
+
+
+
+def _mantissas(values: list[Decimal]) -> tuple[int, list[int]]:
+    """(scale, integers) with value = integer × 10**scale exactly. The index keeps each reading's value at its
+    scale, so the first value's exponent usually fits all; checked by sums (truncation of non-negative values
+    only loses), else the finest exponent is used."""
+    scale = values[0].as_tuple().exponent
+    factor = Decimal(10) ** -scale
+    with localcontext(prec=80):
+        integers = [int(v * factor) for v in values]
+        if min(values) >= 0 and sum(integers) == sum(values) * factor:
+            return scale, integers
+        scale = min(v.as_tuple().exponent for v in values)
+        return scale, [int(v.scaleb(-scale)) for v in values]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from ledger.chain.clients import DeviceStatus
 from ledger.device_keys import key_index_for_sequence
-from ledger.encoding import PAYLOAD_LENGTH, SIGNATURE_LENGTH, EncodingError, Reading, decode_reading
+from ledger.encoding import EncodingError, Reading, decode_reading
 from ledger.signing import SignedReading, verify_signature
 from oracles.directory import DeviceDirectory, DeviceView, DirectoryUnavailable
 from oracles.plausibility import PlausibilityCheck, PlausibilityFlag
@@ -24,7 +24,7 @@ from oracles.profiles import DeviceProfiles
 from oracles.rejects import ReadingRejected, RejectReason
 from oracles.spool import Spool
 
-__all__ = ["CheckedReading", "DeviceDirectory", "DeviceView", "ReadingGate"]
+__all__ = ["CheckedReading", "DeviceDirectory", "DeviceView", "ReadingGate", "key_index"]
 
 
 @dataclass(frozen=True)
@@ -73,22 +73,39 @@ class ReadingGate:
             return ReadingRejected(reason, detail, device_id, seq)
 
         view = self.directory.lookup(device_id)
-        if view is None:
-            raise reject(RejectReason.UNKNOWN_DEVICE, "device is not registered on chain")
+        problem = self._device_problem(view)
+        if problem is not None:
+            raise reject(*problem)
         device = view.device
-        if device.institution_id != self.institution_id:
-            raise reject(RejectReason.WRONG_INSTITUTION,
-                         f"device belongs to institution {device.institution_id}, oracle serves {self.institution_id}")
-        if device.status == DeviceStatus.SUSPENDED:
-            raise reject(RejectReason.DEVICE_SUSPENDED, "device is suspended")
-        if device.status == DeviceStatus.RETIRED:
-            raise reject(RejectReason.DEVICE_RETIRED, "device is retired")
         if int(reading.unit) != device.unit:
             raise reject(RejectReason.UNIT_MISMATCH, f"reading unit {reading.unit.name} ({int(reading.unit)}), device registered with unit code {device.unit}")
         self._check_signature(signed, view, reject, verified_key)
         self._check_sequence_and_time(reading, reject)
         judged = self.plausibility.judge(reading)
         return CheckedReading(reading, judged.previous, judged.flag)
+
+    def active_view(self, device_id: bytes) -> DeviceView | None:
+        """The device's view when its readings can be accepted at all: registered to this oracle's institution
+        and active. None otherwise, or when the registry cannot be reached (the full check then names the
+        reason, or defers). Never raises. The chunk path (oracles/chunk_check.py) asks once per device and chunk."""
+        try:
+            view = self.directory.lookup(device_id)
+        except DirectoryUnavailable:
+            return None
+        return view if self._device_problem(view) is None else None
+
+    def newest_fits(self, device_id: bytes, sequence: int, timestamp: int, now: int) -> bool:
+        """True when the reading passes the sequence and time checks as its device's newest reading (the usual
+        case): not in the future, above every accepted sequence, and not earlier than the highest one's time.
+        False leaves the verdict to the full check (a reason, or an out-of-order reading that fits)."""
+        if timestamp > now + self.max_future_skew:
+            return False
+        latest = self._latest_of(device_id)
+        return latest is None or (sequence > latest[0] and timestamp >= latest[1])
+
+    def note_newest(self, device_id: bytes, sequence: int, timestamp: int) -> None:
+        """Record an accepted reading that `newest_fits` passed (it is above the device's highest sequence)."""
+        self._latest[device_id] = (sequence, timestamp)
 
     def record_accepted(self, reading: Reading) -> None:
         latest = self._latest.get(reading.device_id)
@@ -101,24 +118,10 @@ class ReadingGate:
         self._latest.clear()
         self.plausibility.forget()
 
-    def signing_key(self, signed: SignedReading) -> bytes | None:
-        """The public key the registry names for this reading's sequence, if the device's view is at
-        hand and covers it; None otherwise (the full check then finds the reason). Never raises."""
-        if len(signed.payload) != PAYLOAD_LENGTH or len(signed.signature) != SIGNATURE_LENGTH:
-            return None
-        try:
-            view = self.directory.lookup(signed.payload[1:33])
-        except DirectoryUnavailable:
-            return None
-        if view is None:
-            return None
-        index = _key_index(view, int.from_bytes(signed.payload[33:41], "big"))
-        return None if index is None else view.keys[index].public_key
-
     def _check_signature(self, signed: SignedReading, view: DeviceView, reject: Callable[..., ReadingRejected],
                          verified_key: bytes | None = None) -> None:
         seq = int.from_bytes(signed.payload[33:41], "big")
-        index = _key_index(view, seq)
+        index = key_index(view, seq)
         if index is None:
             raise reject(RejectReason.NO_KEY_FOR_SEQUENCE, "no registered key covers this sequence")
         if verified_key is not None and verified_key == view.keys[index].public_key:
@@ -133,19 +136,15 @@ class ReadingGate:
 
     def _check_sequence_and_time(self, reading: Reading, reject: Callable[..., ReadingRejected]) -> None:
         now = int(self.clock())
+        if self.newest_fits(reading.device_id, reading.sequence, reading.timestamp, now):  # the usual case
+            return
         if reading.timestamp > now + self.max_future_skew:
             raise reject(RejectReason.TIMESTAMP_IN_FUTURE,
                          f"timestamp {reading.timestamp} is {reading.timestamp - now} s ahead of the oracle's clock")
-        latest = self._latest.get(reading.device_id)
-        if latest is None:
-            latest = self.spool.latest(reading.device_id)
-            if latest is not None:
-                self._latest[reading.device_id] = latest
-        if latest is None or reading.sequence > latest[0]:  # the newest reading of this device: the usual case
-            if latest is not None and reading.timestamp < latest[1]:
-                raise reject(RejectReason.TIMESTAMP_BACKWARDS,
-                             f"timestamp {reading.timestamp} is earlier than sequence {latest[0]}'s {latest[1]}")
-            return
+        latest = self._latest_of(reading.device_id)
+        if latest is None or reading.sequence > latest[0]:  # the newest, but earlier than the highest sequence's time
+            raise reject(RejectReason.TIMESTAMP_BACKWARDS,
+                         f"timestamp {reading.timestamp} is earlier than sequence {latest[0]}'s {latest[1]}")
         if self.spool.has(reading.device_id, reading.sequence):
             raise reject(RejectReason.REPLAYED, "this (device, sequence) was already accepted")
         below, above = self.spool.neighbours(reading.device_id, reading.sequence)
@@ -154,9 +153,34 @@ class ReadingGate:
         if above is not None and reading.timestamp > above:
             raise reject(RejectReason.TIMESTAMP_BACKWARDS, f"timestamp {reading.timestamp} is later than a higher sequence's {above}")
 
+    def _latest_of(self, device_id: bytes) -> tuple[int, int] | None:
+        """(sequence, timestamp) of the device's highest accepted reading: cached, or read from the spool (and cached)."""
+        latest = self._latest.get(device_id)
+        if latest is None:
+            latest = self.spool.latest(device_id)
+            if latest is not None:
+                self._latest[device_id] = latest
+        return latest
 
-def _key_index(view: DeviceView, sequence: int) -> int | None:
-    """key_index_for_sequence, without the search for a device that never rotated its key (almost all)."""
+    def _device_problem(self, view: DeviceView | None) -> tuple[RejectReason, str] | None:
+        """Why no reading of this device can be accepted (unregistered, another institution's, suspended,
+        retired), or None. The first of the gate's checks after decoding, in this order."""
+        if view is None:
+            return RejectReason.UNKNOWN_DEVICE, "device is not registered on chain"
+        device = view.device
+        if device.institution_id != self.institution_id:
+            return (RejectReason.WRONG_INSTITUTION,
+                    f"device belongs to institution {device.institution_id}, oracle serves {self.institution_id}")
+        if device.status == DeviceStatus.SUSPENDED:
+            return RejectReason.DEVICE_SUSPENDED, "device is suspended"
+        if device.status == DeviceStatus.RETIRED:
+            return RejectReason.DEVICE_RETIRED, "device is retired"
+        return None
+
+
+def key_index(view: DeviceView, sequence: int) -> int | None:
+    """The index of the key that signs for `sequence` in the device's view, None when none does:
+    key_index_for_sequence, without the search for a device that never rotated its key (almost all)."""
     keys = view.keys
     if len(keys) == 1:
         return 0 if sequence >= keys[0].valid_from_sequence else None

@@ -29,6 +29,7 @@ from oracles.spool import Spool
 
 CUMULATIVE = frozenset({Quantity.ACTIVE_ENERGY_IMPORT, Quantity.ACTIVE_ENERGY_EXPORT, Quantity.WATER_VOLUME,
                         Quantity.GAS_VOLUME, Quantity.HEAT_ENERGY})
+_CUMULATIVE_CODES = frozenset(int(q) for q in CUMULATIVE)
 RATING_MARGIN = Decimal("0.10")  # meters may briefly exceed their nameplate rating; class-1 meters by far less
 RESET_FRACTION = Decimal("0.10")
 _HOUR = Decimal(3600)
@@ -58,22 +59,25 @@ class Judged:
     flag: PlausibilityFlag | None
 
 
+# A device and quantity's highest accepted reading as the check keeps it: (sequence, timestamp, scale,
+# value, the Reading or its 68 payload bytes). Plain tuples: the chunk path records one per accepted
+# reading without building a Reading.
+_Latest = tuple[int, int, int, int, "Reading | bytes"]
+UNDECIDED = object()
+"""`accept_in_order`'s answer when the reading needs the full `judge` (out of order, or not plainly plausible)."""
+
+
 class PlausibilityCheck:
     def __init__(self, spool: Spool, profiles: DeviceProfiles | None = None) -> None:
         self.spool = spool
         self.profiles = profiles
-        self._latest: dict[tuple[bytes, int], Reading] = {}  # (device, quantity) → highest accepted reading
+        self._latest: dict[tuple[bytes, int], _Latest] = {}  # (device, quantity) → highest accepted reading
 
     def judge(self, reading: Reading) -> Judged:
         """Judged when the reading is plausible; ReadingRejected (NEGATIVE_CONSUMPTION, IMPLAUSIBLE_JUMP) if not."""
-        key = (reading.device_id, int(reading.quantity))
-        latest = self._latest.get(key)
-        if latest is None:
-            latest = self._neighbour(reading, below=True, limit=None)
-            if latest is not None:
-                self._latest[key] = latest
-        if latest is None or reading.sequence > latest.sequence:
-            previous, following = latest, None
+        latest = self._latest_of(reading.device_id, int(reading.quantity))
+        if latest is None or reading.sequence > latest[0]:
+            previous, following = (None if latest is None else _as_reading(latest)), None
         else:  # arrived out of order: compare with both neighbours
             previous = self._neighbour(reading, below=True, limit=reading.sequence)
             following = self._neighbour(reading, below=False, limit=reading.sequence)
@@ -85,19 +89,64 @@ class PlausibilityCheck:
             _step(reading, following, profile, reading)  # the later reading must still follow from this one
         return Judged(previous, flag)
 
+    def accept_in_order(self, device_id: bytes, quantity: int, sequence: int, timestamp: int, scale: int, value: int,
+                        record: Reading | bytes) -> "_Latest | None | object":
+        """The usual case, decided on plain fields and recorded at once (the chunk path, oracles/chunk_check.py).
+
+        When the reading is above its quantity's highest accepted one and `judge` would accept it without
+        a flag (a level; a counter's first reading; a step `plainly_plausible` passes), it is recorded as
+        accepted and the previous reading's entry (None for the first) is returned. Otherwise nothing
+        changes and the answer is UNDECIDED: the caller runs the full checks, which name the outcome.
+        `record` is the reading's Reading or its payload bytes, kept for the next reading's `previous`."""
+        key = (device_id, quantity)
+        latest = self._latest.get(key)
+        if latest is None:
+            latest = self._latest_of(device_id, quantity)
+        if latest is not None:
+            if sequence <= latest[0]:
+                return UNDECIDED
+            if quantity in _CUMULATIVE_CODES:
+                profile = self.profiles.get(device_id) if self.profiles is not None else None
+                if not plainly_plausible(latest[2], latest[3], latest[1], scale, value, timestamp,
+                                         None if profile is None else profile.rating):
+                    return UNDECIDED
+        self._latest[key] = (sequence, timestamp, scale, value, record)
+        return latest
+
     def record_accepted(self, reading: Reading) -> None:
         key = (reading.device_id, int(reading.quantity))
         latest = self._latest.get(key)
-        if latest is None or reading.sequence > latest.sequence:
-            self._latest[key] = reading
+        if latest is None or reading.sequence > latest[0]:
+            self._latest[key] = (reading.sequence, reading.timestamp, reading.scale, reading.value, reading)
 
     def forget(self) -> None:
         """Drop cached readings (after a rolled-back transaction they may not be in the spool)."""
         self._latest.clear()
 
+    def _latest_of(self, device_id: bytes, quantity: int) -> _Latest | None:
+        """The highest accepted reading of this device and quantity: cached, or read from the spool (and cached)."""
+        key = (device_id, quantity)
+        latest = self._latest.get(key)
+        if latest is None:
+            record = self.spool.neighbour_record(device_id, quantity, None, True)
+            if record is not None:
+                reading = decode_reading(record.payload)
+                latest = self._latest[key] = (reading.sequence, reading.timestamp, reading.scale, reading.value, reading)
+        return latest
+
     def _neighbour(self, reading: Reading, below: bool, limit: int | None) -> Reading | None:
         record = self.spool.neighbour_record(reading.device_id, int(reading.quantity), limit, below)
         return None if record is None else decode_reading(record.payload)
+
+
+def as_reading(latest: _Latest | None) -> Reading | None:
+    """The Reading of an entry `accept_in_order` returned (None stays None)."""
+    return None if latest is None else _as_reading(latest)
+
+
+def _as_reading(latest: _Latest) -> Reading:
+    record = latest[4]
+    return record if isinstance(record, Reading) else decode_reading(record)
 
 
 def _step(before: Reading, after: Reading, profile: DeviceProfile | None, judged: Reading) -> PlausibilityFlag | None:
@@ -119,12 +168,18 @@ _ratios: dict[Decimal, tuple[int, int]] = {}
 
 
 def _plainly_plausible(before: Reading, after: Reading, profile: DeviceProfile | None) -> bool:
+    """`plainly_plausible` of two readings."""
+    return plainly_plausible(before.scale, before.value, before.timestamp, after.scale, after.value, after.timestamp,
+                             profile.rating if profile is not None else None)
+
+
+def plainly_plausible(old_scale: int, old: int, old_timestamp: int, scale: int, new: int, timestamp: int,
+                      rating: Decimal | None) -> bool:
     """True when the counter did not run backwards and grew (if there is a rating) clearly less than
-    rating × elapsed × (1 + RATING_MARGIN) + one unit of the last digit, all in integers of the meter's scale."""
-    scale, old, new = after.scale, before.value, after.value
-    if before.scale != scale or new < old or not -_FAST_LIMIT < old <= new < _FAST_LIMIT:
+    rating × elapsed × (1 + RATING_MARGIN) + one unit of the last digit, all in integers of the meter's scale.
+    On plain fields (value mantissas, scales, timestamps), so the chunk path needs no Reading objects."""
+    if old_scale != scale or new < old or not -_FAST_LIMIT < old <= new < _FAST_LIMIT:
         return False
-    rating = profile.rating if profile is not None else None
     if rating is None:
         return True
     units = new - old - 1  # the allowance's "+ one unit of the last digit"
@@ -133,7 +188,7 @@ def _plainly_plausible(before: Reading, after: Reading, profile: DeviceProfile |
     ratio = _ratios.get(rating)
     if ratio is None:
         ratio = _ratios[rating] = rating.as_integer_ratio()
-    elapsed = max(0, after.timestamp - before.timestamp)
+    elapsed = max(0, timestamp - old_timestamp)
     # units × 10^scale ≤ rating × elapsed / 3600 × margin, cross-multiplied to integers, with the slack
     allowed = ratio[0] * elapsed * _MARGIN_NUMERATOR * (_SLACK - 1)
     used = units * ratio[1] * 3600 * _MARGIN_DENOMINATOR * _SLACK

@@ -28,10 +28,13 @@ from __future__ import annotations
 
 import queue
 import socket
+import struct
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
@@ -103,8 +106,13 @@ def parse_frames(topic: str, payload: bytes) -> list[SignedReading]:
         raise ReadingRejected(RejectReason.MALFORMED,
                               f"message on {topic} is {len(payload)} bytes, expected 1 to {MAX_FRAMES_PER_MESSAGE} "
                               f"frames of {FRAME_LENGTH}")
-    return [SignedReading(payload[i:i + PAYLOAD_LENGTH], payload[i + PAYLOAD_LENGTH:i + FRAME_LENGTH])
-            for i in range(0, len(payload), FRAME_LENGTH)]
+    fields = _frames_layout(count).unpack(payload)  # payload, signature, payload, … in one C call
+    return list(map(SignedReading, fields[0::2], fields[1::2]))
+
+
+@lru_cache(maxsize=16)
+def _frames_layout(count: int) -> struct.Struct:
+    return struct.Struct(f"{PAYLOAD_LENGTH}s{SIGNATURE_LENGTH}s" * count)
 
 
 def parse_frame(topic: str, frame: bytes) -> SignedReading:
@@ -331,11 +339,11 @@ class ReadingSubscriber(_Connection):
         """The oracle committed these frames: once every frame of a message is, send its PUBACK so the
         broker forgets it."""
         unacked, parts = self._unacked, self._parts
-        for label in labels:
-            mid = unacked.pop(label, None)
+        pop = unacked.pop
+        for mid, spooled in Counter([pop(label, None) for label in labels]).items():  # frames spooled per message
             if mid is None:
                 continue
-            left = parts.pop(mid) - 1
+            left = parts.pop(mid) - spooled
             if left:
                 parts[mid] = left
             else:
@@ -344,8 +352,7 @@ class ReadingSubscriber(_Connection):
     def _track(self, message: tuple[str, bytes, int]) -> list[tuple[str, SignedReading | ReadingRejected]]:
         items = _items(*message)
         mid = message[2]
-        for label, _ in items:
-            self._unacked[label] = mid
+        self._unacked.update(dict.fromkeys([label for label, _ in items], mid))
         self._parts[mid] = len(items)
         return items
 
@@ -359,13 +366,17 @@ class ReadingSubscriber(_Connection):
         delivery._mids.append(message[2])
 
 
+_FRAME_SUFFIXES = tuple(f"/{i}" for i in range(MAX_FRAMES_PER_MESSAGE))
+
+
 def _items(topic: str, payload: bytes, mid: int) -> list[tuple[str, SignedReading | ReadingRejected]]:
     """A message's readings with their labels: `mqtt:<topic>#<packet id>`, and `/<index>` for each frame
     of a collector's message."""
     label = f"mqtt:{topic}#{mid}"
     try:
         if is_readings_topic(topic):
-            return [(f"{label}/{i}", signed) for i, signed in enumerate(parse_frames(topic, payload))]
+            frames = parse_frames(topic, payload)
+            return list(zip([label + suffix for suffix in _FRAME_SUFFIXES[:len(frames)]], frames))
         return [(label, parse_frame(topic, payload))]
     except ReadingRejected as rejected:
         return [(label, rejected)]

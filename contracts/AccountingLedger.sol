@@ -157,6 +157,8 @@ contract AccountingLedger is IAccountingLedger {
         return ResultSummary({
             institutionId: result.institutionId,
             boundaryId: result.boundaryId,
+            periodStart: result.periodStart,
+            periodEnd: result.periodEnd,
             status: result.status,
             kind: result.kind,
             supersedes: result.supersedes,

@@ -377,7 +377,7 @@ contract CarbonCredit is ERC1155, AccessControl, ICarbonCredit {
             revert ResultNotInstitutionWide(resultId, institutionId);
         }
         if (result.status != IAccountingLedger.ResultStatus.Final) revert ResultNotFinal(resultId, result.status);
-        _requireVintageInPeriod(resultId, vintage);
+        _requireVintageInPeriod(vintage, result.periodStart, result.periodEnd);
         uint64 first = _firstOfChain(resultId, result.supersedes);
         uint64 verified = _savingsVerified[first];
         uint256 savings = result.total / _GRAMS_PER_TONNE;
@@ -386,23 +386,27 @@ contract CarbonCredit is ERC1155, AccessControl, ICarbonCredit {
         _savingsVerified[first] = verified + tonnes; // <= savings, and tonnes fit in a uint64
     }
 
-    /// @dev Reverts VintageOutsideSavingsPeriod unless the half-open period [periodStart, periodEnd)
-    ///      of result `resultId` and the vintage year [1 January, next 1 January) share a second:
+    /// @dev Reverts VintageOutsideSavingsPeriod unless a result's half-open period
+    ///      [periodStart, periodEnd) and the vintage year [1 January, next 1 January) share a second:
     ///      savings of part of a year may be credited to that year, savings of one year never to
-    ///      another. Years are China Standard Time's, like the periods' bounds.
-    function _requireVintageInPeriod(uint64 resultId, uint16 vintage) private view {
-        IAccountingLedger.Result memory result = _accounting.resultOf(resultId);
-        if (result.periodStart >= _newYearOf(uint256(vintage) + 1) || result.periodEnd <= _newYearOf(vintage)) {
-            revert VintageOutsideSavingsPeriod(vintage, result.periodStart, result.periodEnd);
+    ///      another. Years are China Standard Time's, like the periods' bounds. The period comes
+    ///      with the summary _bookSavings already read (slot 0 of the result), so the check costs
+    ///      arithmetic only.
+    function _requireVintageInPeriod(uint16 vintage, uint40 periodStart, uint40 periodEnd) private pure {
+        if (periodStart >= _newYearOf(uint256(vintage) + 1) || periodEnd <= _newYearOf(vintage)) {
+            revert VintageOutsideSavingsPeriod(vintage, periodStart, periodEnd);
         }
     }
 
     /// @dev Unix seconds of 1 January of `year` (>= 1971), 00:00 China Standard Time: 365 days a
-    ///      year since 1970 plus the Gregorian leap days in between.
+    ///      year since 1970 plus the Gregorian leap days in between. Unchecked: `year` is a vintage
+    ///      or the year after one (1990..3000, InvalidVintage), far from any bound.
     function _newYearOf(uint256 year) private pure returns (uint256) {
-        uint256 before = year - 1;
-        uint256 leapDays = before / 4 - before / 100 + before / 400 - _LEAP_YEARS_BEFORE_1970;
-        return (365 * (year - 1970) + leapDays) * 1 days - _CALENDAR_UTC_OFFSET;
+        unchecked {
+            uint256 before = year - 1;
+            uint256 leapDays = before / 4 - before / 100 + before / 400 - _LEAP_YEARS_BEFORE_1970;
+            return (365 * (year - 1970) + leapDays) * 1 days - _CALENDAR_UTC_OFFSET;
+        }
     }
 
     /// @dev The first result of the restatement chain that ends in `resultId` (which restates

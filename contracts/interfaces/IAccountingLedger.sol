@@ -80,10 +80,12 @@ interface IAccountingLedger {
         uint40 verifiedAt;
     }
 
-    /// @notice What a claim against a result needs of it, read from three of its slots.
+    /// @notice What a claim against a result needs of it, read from three of its slots (0, 4 and 5).
     struct ResultSummary {
         uint64 institutionId;
         uint64 boundaryId;
+        uint40 periodStart; // unix seconds, inclusive
+        uint40 periodEnd; // unix seconds, exclusive
         ResultStatus status;
         ResultKind kind;
         uint64 supersedes;
@@ -192,8 +194,8 @@ interface IAccountingLedger {
     /// @notice A result's record. Reverts UnknownResult.
     function resultOf(uint64 resultId) external view returns (Result memory);
 
-    /// @notice A result's institution, boundary, status, kind, the result it restates and its total
-    ///         over the scopes. Reverts UnknownResult.
+    /// @notice A result's institution, boundary, period, status, kind, the result it restates and its
+    ///         total over the scopes. Reverts UnknownResult.
     function summaryOf(uint64 resultId) external view returns (ResultSummary memory);
 
     /// @notice Number of results; ids run from 1 to resultCount().

@@ -19,11 +19,15 @@ ledger.chain.codes.SerialRange). Reverts raise ContractRevert with the contract'
 ERC1155InsufficientBalance (more than owned), ClaimAlreadyBacked (a claim backed twice by one
 retiree), InvalidClaim, InvalidClaimPeriod, ZeroAmount, EmptyRetirement.
 `bundle.certificates.certificate_for_claim(kind, claim_id, retiree)` finds the certificate later.
+
+This module holds CarbonCreditClient and the CreditContracts bundle; CarbonCredit's records are in
+credit_records, the certificate and retirement helpers in credit_retirement, the market and settlement
+token in credit_market. Every name is re-exported here: import the credit API from ledger.chain.credits.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -31,185 +35,69 @@ from eth_utils import keccak
 from web3.types import TxReceipt
 
 from ledger.chain.clients import LedgerContracts
-from ledger.chain.codes import ClaimKind, SerialRange, decode_token_id
+from ledger.chain.codes import ClaimKind, SerialRange
 from ledger.chain.connection import Chain, ChainError
+from ledger.chain.credit_market import (
+    Cancellation,
+    CreditMarketClient,
+    Listed,
+    Listing,
+    Purchase,
+    SettlementTokenClient,
+)
+from ledger.chain.credit_records import (
+    CreditClass,
+    Created,
+    Issuance,
+    IssuanceBatch,
+    Project,
+    SavingsBooking,
+    TokenSupply,
+    Verification,
+)
+from ledger.chain.credit_retirement import (
+    ZERO_CLAIM,
+    Certificate,
+    NotEnoughCredits,
+    Retirement,
+    RetirementCertificateClient,
+    cover_tonnes,
+    retirement_from_events,
+)
 from ledger.chain.deployment import Deployment
 from ledger.chain.receipts import ReceiptClient, Transaction
 
-ZERO_CLAIM = bytes(32)
+__all__ = [
+    "CREDIT_ROLES",
+    "ISSUER_ROLE",
+    "VERIFIER_ROLE",
+    "ZERO_CLAIM",
+    "Cancellation",
+    "CarbonCreditClient",
+    "Certificate",
+    "Created",
+    "CreditClass",
+    "CreditContracts",
+    "CreditMarketClient",
+    "Issuance",
+    "IssuanceBatch",
+    "Listed",
+    "Listing",
+    "NotEnoughCredits",
+    "Project",
+    "Purchase",
+    "Retirement",
+    "RetirementCertificateClient",
+    "SavingsBooking",
+    "SettlementTokenClient",
+    "TokenSupply",
+    "Verification",
+    "cover_tonnes",
+]
+
 VERIFIER_ROLE = keccak(text="VERIFIER_ROLE")
 ISSUER_ROLE = keccak(text="ISSUER_ROLE")
 CREDIT_ROLES = {"verifier": VERIFIER_ROLE, "issuer": ISSUER_ROLE}
-
-
-# --- what the contracts store ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CreditClass:
-    class_id: int
-    standard: str
-    methodology: str
-    is_external: bool
-
-
-@dataclass(frozen=True)
-class Project:
-    """Verified and issued tonnes are summed over all the project's verifications and vintages."""
-
-    project_id: int
-    class_id: int
-    institution_id: int
-    verified_tonnes: int
-    issued_tonnes: int
-
-
-@dataclass(frozen=True)
-class Verification:
-    """An approved verification; `result_id` is the AccountingLedger Savings result it cites (0: external)."""
-
-    verification_id: bytes
-    project_id: int
-    vintage: int
-    verified_tonnes: int
-    issued_tonnes: int
-    approved_at: int
-    result_id: int = 0
-
-    @property
-    def remaining_tonnes(self) -> int:
-        return self.verified_tonnes - self.issued_tonnes
-
-
-@dataclass(frozen=True)
-class SavingsBooking:
-    """A Savings result's savings in whole tonnes and the tonnes verified against its restatement chain."""
-
-    result_id: int
-    savings_tonnes: int
-    verified_tonnes: int
-
-    @property
-    def available_tonnes(self) -> int:
-        return max(self.savings_tonnes - self.verified_tonnes, 0)
-
-
-@dataclass(frozen=True)
-class TokenSupply:
-    """Serials 1..issued exist, 1..retired are retired; circulating = issued - retired."""
-
-    token_id: int
-    issued: int
-    retired: int
-    batch_count: int
-
-    @property
-    def circulating(self) -> int:
-        return self.issued - self.retired
-
-
-@dataclass(frozen=True)
-class IssuanceBatch:
-    token_id: int
-    index: int
-    first_serial: int
-    last_serial: int
-    issued_at: int
-    verification_id: bytes
-
-
-@dataclass(frozen=True)
-class Certificate:
-    """A retirement certificate as stored, with its (only ever) owner, the beneficiary."""
-
-    certificate_id: int
-    owner: str
-    claim_kind: ClaimKind
-    claim_id: bytes
-    period_start: int
-    period_end: int
-    retired_at: int
-    tonnes: int
-    range_count: int
-    ranges_hash: bytes
-    reason: str
-
-
-@dataclass(frozen=True)
-class Listing:
-    """A market listing; `remaining` is 0 once filled or cancelled. Price in the token's smallest unit."""
-
-    listing_id: int
-    token_id: int
-    remaining: int
-    seller: str
-    price_per_unit: int
-
-
-# --- what the writes return ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Created:
-    """A new credit class or project id."""
-
-    id: int
-    tx: Transaction
-
-
-@dataclass(frozen=True)
-class Issuance:
-    """Serials first..last of `token_id` minted to `to` (issue or external import)."""
-
-    token_id: int
-    verification_id: bytes
-    to: str
-    batch_index: int
-    serials: SerialRange
-    external_serial: str | None
-    tx: Transaction
-
-
-@dataclass(frozen=True)
-class Retirement:
-    """A retirement: the certificate minted, the serial ranges burned and the claim they back."""
-
-    certificate_id: int
-    retiree: str
-    beneficiary: str
-    tonnes: int
-    ranges: tuple[SerialRange, ...]
-    claim_kind: ClaimKind
-    claim_id: bytes
-    period_start: int
-    period_end: int
-    reason: str
-    tx: Transaction
-
-
-@dataclass(frozen=True)
-class Listed:
-    listing: Listing
-    tx: Transaction
-
-
-@dataclass(frozen=True)
-class Purchase:
-    listing_id: int
-    buyer: str
-    seller: str
-    token_id: int
-    amount: int
-    cost: int
-    remaining: int
-    tx: Transaction
-
-
-@dataclass(frozen=True)
-class Cancellation:
-    listing_id: int
-    returned: int
-    tx: Transaction
 
 
 # --- clients ---------------------------------------------------------------------------------
@@ -326,7 +214,7 @@ class CarbonCreditClient(ReceiptClient):
     def _retirement(self, receipt: TxReceipt) -> Retirement:
         retired = self._one(receipt, "CreditsRetired")
         issued = self._certificates._one(receipt, "CertificateIssued")
-        return _retirement(retired, issued, Transaction.of(receipt))
+        return retirement_from_events(retired, issued, Transaction.of(receipt))
 
     @cached_property
     def _certificates(self) -> "RetirementCertificateClient":
@@ -418,101 +306,6 @@ class CarbonCreditClient(ReceiptClient):
         return IssuanceBatch(token_id, index, int(first), int(last), int(issued_at), bytes(verification_id))
 
 
-class RetirementCertificateClient(ReceiptClient):
-    NAME = "RetirementCertificate"
-
-    def certificate(self, certificate_id: int) -> Certificate:
-        """ERC721NonexistentToken for an id never minted."""
-        kind, start, end, retired_at, tonnes, range_count, claim_id, ranges_hash, reason = self._call(
-            "certificateOf", certificate_id)
-        return Certificate(certificate_id, self.owner_of(certificate_id), ClaimKind(kind), bytes(claim_id), start, end,
-                           retired_at, tonnes, range_count, bytes(ranges_hash), reason)
-
-    def owner_of(self, certificate_id: int) -> str:
-        return str(self._call("ownerOf", certificate_id))
-
-    def certificate_for_claim(self, claim_kind: ClaimKind, claim_id: bytes, retiree: str) -> int:
-        """The certificate with which `retiree` backed the claim, or 0."""
-        return int(self._call("certificateForClaim", int(claim_kind), claim_id, retiree))
-
-    def ranges_match(self, certificate_id: int, ranges: Iterable[SerialRange]) -> bool:
-        return bool(self._call("rangesMatch", certificate_id, [r.as_tuple() for r in ranges]))
-
-    def locked(self, certificate_id: int) -> bool:
-        return bool(self._call("locked", certificate_id))
-
-    def certificate_count(self) -> int:
-        return int(self._call("certificateCount"))
-
-    def transfer(self, certificate_id: int, to: str) -> Transaction:
-        """Always reverts CertificateNotTransferable: certificates are soulbound (here so it can be shown)."""
-        return Transaction.of(self._send("transferFrom", self.me, to, certificate_id))
-
-
-class CreditMarketClient(ReceiptClient):
-    NAME = "CreditMarket"
-
-    def list_units(self, token_id: int, amount: int, price_per_unit: int) -> Listed:
-        """Escrow `amount` units at `price_per_unit` (settlement token's smallest unit per tonne).
-
-        The seller must have approved the market on CarbonCredit (see CreditContracts.ensure_market_approval).
-        """
-        receipt = self._send("list", token_id, amount, price_per_unit)
-        listing_id = int(self._one(receipt, "Listed")["listingId"])
-        return Listed(self.listing(listing_id), Transaction.of(receipt))
-
-    def buy(self, listing_id: int, amount: int) -> Purchase:
-        """Take `amount` units of a listing, paying the seller; ExceedsListing beyond what is left."""
-        receipt = self._send("buy", listing_id, amount)
-        a = self._one(receipt, "Purchased")
-        return Purchase(int(listing_id), a["buyer"], a["seller"], int(a["tokenId"]), int(a["amount"]), int(a["cost"]),
-                        int(a["remaining"]), Transaction.of(receipt))
-
-    def cancel(self, listing_id: int) -> Cancellation:
-        receipt = self._send("cancel", listing_id)
-        return Cancellation(int(listing_id), int(self._one(receipt, "ListingCancelled")["returned"]),
-                            Transaction.of(receipt))
-
-    def listing(self, listing_id: int) -> Listing:
-        token_id, remaining, seller, price = self._call("listingOf", listing_id)
-        return Listing(int(listing_id), int(token_id), int(remaining), seller, int(price))
-
-    def listing_count(self) -> int:
-        return int(self._call("listingCount"))
-
-    def listings(self, open_only: bool = True) -> list[Listing]:
-        all_listings = [self.listing(i) for i in range(1, self.listing_count() + 1)]
-        return [x for x in all_listings if x.remaining or not open_only]
-
-
-class SettlementTokenClient(ReceiptClient):
-    """The ERC-20 prices are paid in. On dev chains the demo SettlementToken, whose owner can mint."""
-
-    NAME = "SettlementToken"
-
-    def balance(self, account: str) -> int:
-        return int(self._call("balanceOf", account))
-
-    def allowance(self, owner: str, spender: str) -> int:
-        return int(self._call("allowance", owner, spender))
-
-    def approve(self, spender: str, amount: int) -> Transaction:
-        return Transaction.of(self._send("approve", spender, amount))
-
-    def transfer(self, to: str, amount: int) -> Transaction:
-        return Transaction.of(self._send("transfer", to, amount))
-
-    def mint(self, to: str, amount: int) -> Transaction:
-        """Demo token only (OwnableUnauthorizedAccount for anyone but its owner)."""
-        return Transaction.of(self._send("mint", to, amount))
-
-    def decimals(self) -> int:
-        return int(self._call("decimals"))
-
-    def symbol(self) -> str:
-        return str(self._call("symbol"))
-
-
 @dataclass
 class CreditContracts:
     """The credit clients over one connection and a deployment that includes the credit contracts."""
@@ -546,48 +339,3 @@ class CreditContracts:
         if self.settlement.allowance(me, self.market.contract.address) >= cost:
             return None
         return self.settlement.approve(self.market.contract.address, cost)
-
-
-def _retirement(retired: dict, issued: dict, tx: Transaction) -> Retirement:
-    ranges = tuple(
-        SerialRange(int(r["tokenId"]), int(r["firstSerial"]), int(r["lastSerial"])) if hasattr(r, "keys")
-        else SerialRange(int(r[0]), int(r[1]), int(r[2]))
-        for r in retired["ranges"]
-    )
-    return Retirement(
-        certificate_id=int(retired["certificateId"]),
-        retiree=retired["retiree"],
-        beneficiary=retired["beneficiary"],
-        tonnes=int(retired["tonnes"]),
-        ranges=ranges,
-        claim_kind=ClaimKind(issued["claimKind"]),
-        claim_id=bytes(issued["claimId"]),
-        period_start=int(issued["periodStart"]),
-        period_end=int(issued["periodEnd"]),
-        reason=issued["reason"],
-        tx=tx,
-    )
-
-
-class NotEnoughCredits(ValueError):
-    """The holdings cannot cover what a retirement needs."""
-
-    def __init__(self, needed: int, held: int, chosen: bool) -> None:
-        self.needed, self.held = needed, held
-        super().__init__(f"the meeting needs {needed} t of credits; the account holds {held} t"
-                         + (" of the chosen token ids" if chosen else ""))
-
-
-def cover_tonnes(holdings: dict[int, int], tonnes: int, chosen: list[int] | None = None) -> list[tuple[int, int]]:
-    """(token id, amount) pairs covering `tonnes` from `holdings`: the chosen ids in their order, else the oldest
-    vintage first (so credits nearest their end of use go first). NotEnoughCredits when they fall short."""
-    order = chosen if chosen is not None else sorted(holdings, key=lambda t: (decode_token_id(t)[2], t))
-    items, need = [], tonnes
-    for token in order:
-        take = min(holdings.get(token, 0), need)
-        if take:
-            items.append((token, take))
-            need -= take
-        if need == 0:
-            return items
-    raise NotEnoughCredits(tonnes, sum(holdings.get(t, 0) for t in order), chosen is not None)

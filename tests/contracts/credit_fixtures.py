@@ -17,9 +17,13 @@ The catalogue every module starts from (ids in creation order):
     project 2  class 2, an external VCS project (no institution)
     AccountingLedger result 1 (SAVINGS_RESULT)  the institution's 2024 savings, 1,000,000.4 t, Final
         (verified by conftest's district_verifier, designated on the district); verifications of
-        project 1 cite it. Its period is the UTC year 2024, [START_2024, START_2025): vintages are
-        China Standard Time years, so it meets 2024 and the first eight hours of 2025, and
-        verifications of vintages 2024 and 2025 may cite it (no other vintage: VintageOutsideSavingsPeriod)
+        project 1 cite it. Its period is the year 2024 in China Standard Time, [START_2024, START_2025),
+        the calendar the ledger cuts periods and CarbonCredit reads vintages in: verifications of
+        vintage 2024 only may cite it (any other: VintageOutsideSavingsPeriod)
+
+Not in the catalogue (result ids are the module's to number): `file_savings_result` files a further
+Final Savings result, and the function-scoped `savings_2025` the institution's 2025 savings with it,
+for the tests that verify a second vintage of project 1.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ from brownie import (
 )
 from eth_utils import keccak
 
+from ledger.accounting.factors import Period
+from ledger.accounting.metered import period_bounds
 from ledger.chain.codes import ClaimKind, token_id  # noqa: F401  (re-exported to the credit test modules)
 
 # What `from credit_fixtures import *` brings in: the fixtures (pytest finds them in the test
@@ -53,6 +59,7 @@ __all__ = [
     "market",
     "catalog",
     "savings_result",
+    "savings_2025",
     "verified",
     "issued",
     "external_issued",
@@ -64,7 +71,10 @@ VINTAGE = 2024
 PRICE = 130_000_000  # 130 settlement tokens (6 decimals) per tonne, the seed's offset price in yuan
 SAVINGS_RESULT = 1
 SAVINGS_GRAMS = 1_000_000_400_000  # 1,000,000.4 t avoided: 1,000,000 whole tonnes may be verified
-START_2024, START_2025 = 1_704_067_200, 1_735_689_600
+# 1 January 00:00 China Standard Time (UTC+8), as ledger.accounting.metered cuts result periods
+START_2024, START_2025 = period_bounds(Period.year(2024))
+START_2026 = period_bounds(Period.year(2025))[1]
+SAVINGS_2025_GRAMS = 500_000_000_000  # 500 t
 
 
 class Catalog:
@@ -190,6 +200,24 @@ def savings_result(accounting, tree, district_admin, district_verifier, institut
     accounting.verifyResult(tx.return_value, True, CID, {"from": district_verifier})
     assert tx.return_value == SAVINGS_RESULT
     return SAVINGS_RESULT
+
+
+def file_savings_result(accounting, tree, institution_admin, district_verifier, inputs: tuple) -> int:
+    """Submit the institution-wide Savings result `inputs` (savings_input) and make it Final; its id.
+    The district verifier must be designated already (the `savings_result` fixture does it)."""
+    result_id = accounting.submitSavingsResult(
+        tree.institution, tree.institution, inputs, {"from": institution_admin}
+    ).return_value
+    accounting.verifyResult(result_id, True, CID, {"from": district_verifier})
+    return result_id
+
+
+@pytest.fixture
+def savings_2025(accounting, tree, institution_admin, district_verifier, savings_result) -> int:
+    """The institution's 2025 savings (China Standard Time year), 500 t, Final: what a vintage-2025
+    verification of project 1 cites. Its id follows the module's results."""
+    inputs = savings_input(SAVINGS_2025_GRAMS, START_2025, START_2026, label="2025")
+    return file_savings_result(accounting, tree, institution_admin, district_verifier, inputs)
 
 
 @pytest.fixture(scope="module")

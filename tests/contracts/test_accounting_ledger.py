@@ -816,14 +816,25 @@ def test_savings_result_is_submitted_with_its_kind(accounting, tree, institution
         kind=SAVINGS,
     )
     assert tuple(accounting.summaryOf(1)) == (
-        tree.institution, tree.institution, ResultStatus.SUBMITTED, SAVINGS, 0, 4_739_193_000
+        tree.institution, tree.institution, START_2023, START_2024, ResultStatus.SUBMITTED, SAVINGS, 0, 4_739_193_000
     )
 
 
 def test_summary_sums_the_scopes_without_overflow(accounting, tree, submit):
     submit()
-    assert accounting.summaryOf(1)[5] == Inputs.scope1 + Inputs.scope2 + Inputs.scope3  # scope3 is 2**128 - 1
-    assert accounting.summaryOf(1)[3] == EMISSIONS
+    assert accounting.summaryOf(1)["total"] == Inputs.scope1 + Inputs.scope2 + Inputs.scope3  # scope3 is 2**128 - 1
+    assert accounting.summaryOf(1)["kind"] == EMISSIONS
+
+
+def test_summary_carries_the_period_of_a_restatement(accounting, tree, submit, verify, restate):
+    """A restatement may move its period; the summary gives the restatement's own (CarbonCredit's vintage check
+    reads it there)."""
+    submit()
+    verify(1)
+    restate(1, Inputs(period_start=START_2023 + 86_400, period_end=START_2024 - 86_400))
+    summary = accounting.summaryOf(2)
+    assert (summary["periodStart"], summary["periodEnd"]) == (START_2023 + 86_400, START_2024 - 86_400)
+    assert (summary["periodStart"], summary["periodEnd"]) == tuple(accounting.resultOf(2))[2:4]
 
 
 def test_summary_of_an_unknown_result_is_refused(accounting, reverts_with):
@@ -873,8 +884,8 @@ def test_savings_restatement_keeps_its_kind_and_supersedes(
         kind=SAVINGS,
     )
     verify(2)
-    assert tuple(accounting.summaryOf(1))[2:5] == (ResultStatus.SUPERSEDED, SAVINGS, 0)
-    assert tuple(accounting.summaryOf(2))[2:5] == (ResultStatus.FINAL, SAVINGS, 1)
+    assert tuple(accounting.summaryOf(1))[4:7] == (ResultStatus.SUPERSEDED, SAVINGS, 0)
+    assert tuple(accounting.summaryOf(2))[4:7] == (ResultStatus.FINAL, SAVINGS, 1)
 
 
 def test_savings_are_submitted_by_institution_admins_only(accounting, tree, district_verifier, reverts_with):

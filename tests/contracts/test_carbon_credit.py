@@ -138,7 +138,9 @@ def test_unknown_project_cannot_be_read(credits, reverts_with, project_id):
 # --- verifications ----------------------------------------------------------------------------
 
 
-def test_approve_verification_anchors_it_and_raises_the_project_cap(credits, verifier, expect_event, chain):
+def test_approve_verification_anchors_it_and_raises_the_project_cap(
+    credits, verifier, expect_event, chain, savings_2025
+):
     vid = verification_id("v")
     tx = credits.approveVerification(vid, Catalog.own_project, VINTAGE, 100, SAVINGS_RESULT, CID, {"from": verifier})
     expect_event(
@@ -153,8 +155,9 @@ def test_approve_verification_anchors_it_and_raises_the_project_cap(credits, ver
         evidenceCid=CID,
     )
     assert plain(credits.verificationOf(vid)) == (Catalog.own_project, VINTAGE, 100, 0, tx.timestamp, SAVINGS_RESULT)
+    # the project's cap sums its verifications across vintages, each citing its own year's savings
     second = verification_id("w")
-    credits.approveVerification(second, Catalog.own_project, VINTAGE + 1, 20, SAVINGS_RESULT, CID, {"from": verifier})
+    credits.approveVerification(second, Catalog.own_project, VINTAGE + 1, 20, savings_2025, CID, {"from": verifier})
     assert credits.projectOf(Catalog.own_project)[2] == 120
 
 
@@ -243,9 +246,12 @@ def test_another_verification_of_the_same_vintage_continues_the_same_token(credi
     assert plain(credits.batchOfSerial(issued, 60)) == plain(credits.issuanceBatchOf(issued, 0))
 
 
-def test_another_vintage_is_another_token_with_its_own_serials(credits, issued, verifier, issuer, holder):
+def test_another_vintage_is_another_token_with_its_own_serials(
+    credits, issued, verifier, issuer, holder, savings_2025
+):
+    """Vintage 2025 of the institution's own project, verified against its 2025 savings."""
     vid = verification_id("own-2025")
-    credits.approveVerification(vid, Catalog.own_project, VINTAGE + 1, 5, SAVINGS_RESULT, CID, {"from": verifier})
+    credits.approveVerification(vid, Catalog.own_project, VINTAGE + 1, 5, savings_2025, CID, {"from": verifier})
     tid = token_id(Catalog.savings_class, Catalog.own_project, VINTAGE + 1)
     assert plain(credits.issue(vid, holder, 5, {"from": issuer}).return_value) == (tid, 1, 5)
     assert tid != issued
@@ -268,11 +274,12 @@ def test_issuing_beyond_what_is_left_of_a_verification_is_rejected(
 
 
 def test_savings_of_one_vintage_cannot_be_issued_against_another_verification(
-    credits, issued, verified, verifier, issuer, holder, reverts_with
+    credits, issued, verified, verifier, issuer, holder, reverts_with, savings_2025
 ):
-    """A project's total cap is not a pool: each issuance draws on its own verification."""
+    """A project's total cap is not a pool: each issuance draws on its own verification (here vintage
+    2025's, of its 2025 savings, while 40 t of the 2024 verification are still unissued)."""
     small = verification_id("own-2025-small")
-    credits.approveVerification(small, Catalog.own_project, VINTAGE + 1, 5, SAVINGS_RESULT, CID, {"from": verifier})
+    credits.approveVerification(small, Catalog.own_project, VINTAGE + 1, 5, savings_2025, CID, {"from": verifier})
     with reverts_with("IssuanceExceedsVerifiedSavings", Catalog.own_project, 6, 5):
         credits.issue(small, holder, 6, {"from": issuer})
 

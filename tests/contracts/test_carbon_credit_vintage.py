@@ -4,7 +4,7 @@ falls in, at least in part; savings of one year are never credited to another.
 Years are China Standard Time's (UTC+8), the calendar ledger.accounting.metered.period_bounds cuts result
 periods in: the expected bounds below come from Python's calendar, not from the contract's arithmetic.
 credit_fixtures' catalogue applies; each test files its own Savings results, none overlapping result 1
-(the UTC year 2024).
+(the year 2024 in China Standard Time).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from credit_fixtures import *  # noqa: F403
-from credit_fixtures import CID, START_2024, START_2025, Catalog, savings_input, verification_id
+from credit_fixtures import CID, SAVINGS_RESULT, START_2024, START_2025, Catalog, savings_input, verification_id
 
 CHINA_STANDARD_TIME = timezone(timedelta(hours=8))  # ledger.accounting.metered.CHINA_STANDARD_TIME
 GRAMS = 150_999_999  # 150 whole tonnes
@@ -72,6 +72,16 @@ def test_part_of_a_year_is_credited_to_that_year_only(file_savings, approve, rev
             approve(vintage, result_id)
     approve(2022, result_id, tonnes=150)
     assert tuple(credits.savingsOf(result_id)) == (150, 150)
+
+
+def test_the_catalogue_result_meets_its_own_year_only(approve, reverts_with, credits):
+    """Result 1 spans China Standard Time's 2024 exactly: neither neighbouring vintage may cite it."""
+    assert (START_2024, START_2025) == (new_year(2024), new_year(2025))
+    for vintage in (2023, 2025):
+        with reverts_with("VintageOutsideSavingsPeriod", vintage, START_2024, START_2025):
+            approve(vintage, SAVINGS_RESULT)
+    approve(2024, SAVINGS_RESULT, tonnes=7)
+    assert tuple(credits.savingsOf(SAVINGS_RESULT)) == (1_000_000, 7)
 
 
 def test_a_refused_vintage_books_nothing(file_savings, approve, reverts_with, credits):

@@ -10,8 +10,8 @@ before sending the transaction. After every step:
 - every account's credit and settlement balances equal the model's;
 - the serial ranges retired so far, per token id, are disjoint and tile 1..retired (so no serial
   was retired twice), and isRetired agrees at the boundary;
-- the institution's own credits issued never exceed the tonnes verified against its savings result,
-  nor those its savings.
+- the institution's own credits issued never exceed the tonnes verified against the savings result
+  each verification cites (2024's, or 2025's for vintage 2025), nor those its savings.
 """
 
 from __future__ import annotations
@@ -27,15 +27,29 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from credit_fixtures import *  # noqa: F403
-from credit_fixtures import CID, SAVINGS_RESULT, Catalog, ClaimKind, plain, token_id, verification_id
+from credit_fixtures import (
+    CID,
+    SAVINGS_2025_GRAMS,
+    SAVINGS_RESULT,
+    START_2025,
+    START_2026,
+    Catalog,
+    ClaimKind,
+    file_savings_result,
+    plain,
+    savings_input,
+    token_id,
+    verification_id,
+)
 
 SETTINGS = settings(max_examples=20, stateful_step_count=30, deadline=None)
 
-# (label, project, vintage, verified tonnes, external?)
+SAVINGS_2025 = SAVINGS_RESULT + 1  # the module's 2025 savings result (fixture savings_2025_module)
+# (label, project, vintage, verified tonnes, the Savings result cited or 0 when external)
 VERIFICATIONS = [
-    ("own-2024", Catalog.own_project, 2024, 300, False),
-    ("own-2025", Catalog.own_project, 2025, 120, False),
-    ("vcs-2024", Catalog.vcs_project, 2024, 200, True),
+    ("own-2024", Catalog.own_project, 2024, 300, SAVINGS_RESULT),
+    ("own-2025", Catalog.own_project, 2025, 120, SAVINGS_2025),
+    ("vcs-2024", Catalog.vcs_project, 2024, 200, 0),
 ]
 CLASS_OF_PROJECT = {Catalog.own_project: Catalog.savings_class, Catalog.vcs_project: Catalog.vcs_class}
 TOKENS = [token_id(CLASS_OF_PROJECT[p], p, v) for _, p, v, _, _ in VERIFICATIONS]
@@ -61,11 +75,19 @@ holding_pick = st.integers(min_value=0, max_value=1023)
 
 
 @pytest.fixture(scope="module")
-def verifications(credits, catalog, verifier, savings_result):
+def savings_2025_module(accounting, tree, institution_admin, district_verifier, savings_result) -> int:
+    """credit_fixtures' savings_2025, built once for the module (part of its deployment)."""
+    inputs = savings_input(SAVINGS_2025_GRAMS, START_2025, START_2026, label="2025")
+    result_id = file_savings_result(accounting, tree, institution_admin, district_verifier, inputs)
+    assert result_id == SAVINGS_2025
+    return result_id
+
+
+@pytest.fixture(scope="module")
+def verifications(credits, catalog, verifier, savings_result, savings_2025_module):
     ids = []
-    for label, project, vintage, tonnes, _ in VERIFICATIONS:
+    for label, project, vintage, tonnes, result_id in VERIFICATIONS:
         ids.append(verification_id(label))
-        result_id = savings_result if project == Catalog.own_project else 0
         credits.approveVerification(ids[-1], project, vintage, tonnes, result_id, CID, {"from": verifier})
     return ids
 
@@ -78,9 +100,9 @@ def people(holder, trader, buyer):
 @pytest.fixture(scope="module")
 def holdings(credits, verifications, issuer, people):
     """INITIAL_HOLDING units of every token issued to every person (serials in that order)."""
-    for v, (label, _, _, _, external) in enumerate(VERIFICATIONS):
+    for v, (label, _, _, _, result_id) in enumerate(VERIFICATIONS):
         for p, person in enumerate(people):
-            if external:
+            if not result_id:  # external
                 serial = f"VCS-GENESIS-{p}"
                 credits.importExternalCredits(verifications[v], person, INITIAL_HOLDING, serial, {"from": issuer})
             else:
@@ -159,7 +181,8 @@ class CreditMachine(RuleBasedStateMachine):
 
     @rule(v=token_pick, to=person, amount=issue_amounts, reuse_serial=st.booleans())
     def issue(self, v, to, amount, reuse_serial):
-        vid, (_, project, _, _, external) = self.verification_ids[v], VERIFICATIONS[v]
+        vid, (_, project, _, _, result_id) = self.verification_ids[v], VERIFICATIONS[v]
+        external = not result_id
         recipient = self.people[to]
         if external:
             reuse = reuse_serial and self.external_serials
@@ -341,10 +364,11 @@ class CreditMachine(RuleBasedStateMachine):
 
     @invariant()
     def own_credits_stay_within_the_verified_savings(self):
-        """Issued ≤ verified against the savings result ≤ its savings (CarbonCredit.savingsOf)."""
-        savings, verified = self.credits.savingsOf(SAVINGS_RESULT)
-        own = [v for v, (_, _, _, _, external) in enumerate(VERIFICATIONS) if not external]
-        assert sum(self.issued[v] for v in own) <= verified == sum(VERIFICATIONS[v][3] for v in own) <= savings
+        """Issued ≤ verified against the cited savings result ≤ its savings (CarbonCredit.savingsOf)."""
+        for v, (_, _, _, tonnes, result_id) in enumerate(VERIFICATIONS):
+            if result_id:
+                savings, verified = self.credits.savingsOf(result_id)
+                assert self.issued[v] <= verified == tonnes <= savings
 
     @invariant()
     def no_serial_is_retired_twice(self):

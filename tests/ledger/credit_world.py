@@ -15,6 +15,11 @@ class 2 VCS / VM0038 (external); project 1 the institution's own savings (class 
 project outside the tree (class 2). Settlement: 1,000,000 tokens (6 decimals) each to holder and buyer.
 Verifications of project 1 cite the institution's Final 2024 Savings result (`own_savings`, made on
 first use: 10,000 t, so it takes the next AccountingLedger id).
+
+Calendars: Savings results span China Standard Time years (SAVINGS_2024, ledger.accounting.metered's
+period_bounds), the calendar CarbonCredit reads a vintage in, so the 2024 savings meet vintage 2024 only.
+START_2023..START_2025 are UTC new years: the Emissions results certification applications cite and the
+retirement claim periods `zcl retire --from 2024-01-01 --to 2025-01-01` gives (the CLI reads dates as UTC).
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from pathlib import Path
 
 from eth_utils import keccak
 
+from ledger.accounting.factors import Period
+from ledger.accounting.metered import period_bounds
 from ledger.chain.certification import CertificationClient
 from ledger.chain.clients import LedgerContracts, NodeKind, ResultInput
 from ledger.chain.codes import CertificationLevel, token_id
@@ -38,7 +45,8 @@ DOC = "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"
 VINTAGE = 2024
 TOKEN = 10**6  # settlement token smallest units per token (6 decimals)
 PRICE = 130 * TOKEN  # the seed's 130 CNY per tonne
-START_2023, START_2024, START_2025 = 1_672_531_200, 1_704_067_200, 1_735_689_600
+START_2023, START_2024, START_2025 = 1_672_531_200, 1_704_067_200, 1_735_689_600  # UTC (see the docstring)
+SAVINGS_2024, SAVINGS_2025 = period_bounds(Period.year(2024)), period_bounds(Period.year(2025))  # CST [start, end)
 YEAR = 365 * 86_400
 AREA = 10_000
 SAVINGS_CLASS, VCS_CLASS = 1, 2
@@ -95,8 +103,10 @@ class CreditWorld:
             self.gov.ledger.accounting.add_verifier(self.tree.district, self.verifier.address)
             self._verifier_designated = True
 
-    def savings_result(self, tonnes: int, start: int = START_2024, end: int = START_2025, label: str = "") -> int:
-        """A Savings result of `tonnes` avoided by the institution, submitted by the holder, made Final."""
+    def savings_result(self, tonnes: int, start: int = SAVINGS_2024[0], end: int = SAVINGS_2024[1],
+                       label: str = "") -> int:
+        """A Savings result of `tonnes` avoided by the institution over [start, end) (default China Standard
+        Time's 2024), submitted by the holder, made Final."""
         self.designate_verifier()
         result_id = self.holder.ledger.accounting.submit_savings(
             self.tree.institution, self.tree.institution, result_input(start, end, tonnes, "savings" + label))

@@ -17,9 +17,10 @@ from eth_account import Account
 from eth_account.messages import SignableMessage, encode_typed_data
 from eth_account.signers.local import LocalAccount
 
-from ledger.batch import decode_batch
+from ledger.batch import BatchFormatError, decode_batch
 from ledger.chain.clients import AttestationLedgerClient
 from ledger.evidence import EvidenceStore
+from ledger.evidence.errors import EvidenceNotFound, InvalidCid
 
 DOMAIN_NAME = "ZCL AttestationLedger"
 DOMAIN_VERSION = "1"
@@ -67,7 +68,20 @@ def approve_if_rederived(ledger: AttestationLedgerClient, evidence: EvidenceStor
         raise ApprovalRefused(root, "anchored without a quorum: it needs no approvals")
     record = ledger.batch(root)
     [anchor] = [a for a in ledger.anchored_batches(institution_id=record.institution_id) if a.root == root]
-    batch = decode_batch(evidence.cat(anchor.evidence_cid))
-    if batch.institution_id != record.institution_id or batch.tree().root != root:
-        raise ApprovalRefused(root, f"evidence {anchor.evidence_cid} does not re-derive this root")
-    return sign_approval(account, ledger.contract.address, ledger.chain.chain_id, root, record.institution_id)
+    return rederive_and_sign(ledger, evidence, account, root, record.institution_id, anchor.evidence_cid)
+
+
+def rederive_and_sign(ledger: AttestationLedgerClient, evidence: EvidenceStore, account: LocalAccount, root: bytes,
+                      institution_id: int, evidence_cid: str) -> BatchApproval:
+    """The check itself, for a batch whose anchor event is already known: fetch the evidence, rebuild the
+    Merkle root, sign only if it is `root` of `institution_id`. Missing or unreadable evidence is a refusal;
+    an evidence store that cannot be reached (EvidenceBackendError) is not, and propagates to be retried."""
+    try:
+        batch = decode_batch(evidence.cat(evidence_cid))
+    except EvidenceNotFound:
+        raise ApprovalRefused(root, f"evidence {evidence_cid} is missing from the evidence store") from None
+    except (InvalidCid, BatchFormatError) as exc:
+        raise ApprovalRefused(root, f"evidence {evidence_cid} is not a readable batch: {exc}") from None
+    if batch.institution_id != institution_id or batch.tree().root != root:
+        raise ApprovalRefused(root, f"evidence {evidence_cid} does not re-derive this root")
+    return sign_approval(account, ledger.contract.address, ledger.chain.chain_id, root, institution_id)

@@ -7,6 +7,11 @@ that needs the chain (anchoring, confirming, deferred readings) is retried with 
 while the chain or the evidence store is down: readings keep spooling meanwhile, and nothing is
 anchored twice, because every batch is recorded as prepared before it is sent (oracles/node.py).
 
+With an Approver (`--approve`, oracles/approver.py), a step also co-signs batches that wait for the
+institution's k-of-n approvals, a few at a time, after the anchoring work and only when no readings
+are queued (or it has waited `max_delay_seconds`): approving never holds up ingest for long, and it
+backs off on its own while the chain or the evidence store is down.
+
 SIGTERM and Ctrl-C stop the loop after the step in progress; readings already taken from the
 sources are spooled before it returns. A kill -9 loses nothing the spool holds either: a restart
 recovers prepared batches, and sources re-deliver whatever they were not told was spooled.
@@ -24,6 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from oracles.alarm_publisher import AlarmPublisher
+from oracles.approver import ApprovalReport, Approver
 from oracles.node import AnchorResult, ConfirmReport, IngestReport, OracleNode
 from oracles.sources import ReadingSource, SourcedItem
 
@@ -77,6 +83,7 @@ class StepReport:
     ingested: IngestReport = field(default_factory=IngestReport)
     anchored: list[AnchorResult] = field(default_factory=list)
     confirmed: ConfirmReport = field(default_factory=ConfirmReport)
+    approvals: ApprovalReport | None = None  # when an approval step ran
     error: str | None = None
     idle: bool = False  # every source exhausted, nothing pending, prepared, unconfirmed or deferred
 
@@ -84,7 +91,7 @@ class StepReport:
 class OracleRunner:
     def __init__(self, node: OracleNode, sources: Sequence[ReadingSource], policy: RunPolicy | None = None,
                  publisher: AlarmPublisher | None = None, clock: Callable[[], float] = time.monotonic,
-                 stop: threading.Event | None = None) -> None:
+                 stop: threading.Event | None = None, approver: Approver | None = None) -> None:
         self.node = node
         self.sources = list(sources)
         self.policy = policy or RunPolicy()
@@ -92,6 +99,11 @@ class OracleRunner:
         self.clock = clock
         self.stop_event = stop or threading.Event()
         self.anchoring = Backoff(self.policy.backoff_initial_seconds, self.policy.backoff_max_seconds, clock)
+        self.approver = approver
+        self.approving = Backoff(self.policy.backoff_initial_seconds, self.policy.backoff_max_seconds, clock)
+        self._next_approval = 0.0
+        self._last_approval = clock()
+        self._approvals_settled = approver is None  # scanned to the head with nothing left to decide
         self._queue: queue.Queue = queue.Queue(maxsize=4 * self.policy.max_items_per_step)  # lists of items
         self._exhausted: set[int] = set()
         self._held: list[tuple[int, SourcedItem]] = []  # taken from the sources, not yet spooled (ingest failed)
@@ -158,6 +170,10 @@ class OracleRunner:
                 self.node.contracts.attestations.chain.resync()
                 report.error = self.anchoring.last_error
                 log.warning("anchoring failed (%s); retrying in %.1f s, readings keep spooling", report.error, delay)
+        if report.anchored or report.confirmed.confirmed:
+            self._approvals_settled, self._next_approval = self.approver is None, 0.0  # own batches may need approving
+        if self.approver is not None:
+            report.approvals = self._approve_if_due()
         try:
             self._watch_alarms()
             self._publish_state("running")
@@ -165,6 +181,29 @@ class OracleRunner:
             log.exception("alarm checks or status update failed; retried next step")
         report.idle = self._idle()
         return report
+
+    def _approve_if_due(self) -> ApprovalReport | None:
+        """One approval step when due: not while backing off, and not while readings are queued unless
+        approving has waited max_delay_seconds."""
+        now = self.clock()
+        policy = self.approver.policy
+        busy = bool(self._held) or not self._queue.empty()
+        if not self.approving.ready() or now < self._next_approval or \
+                (busy and now - self._last_approval < policy.max_delay_seconds):
+            return None
+        self._last_approval = now
+        try:
+            result = self.approver.step()
+            self.approving.succeeded()
+        except Exception as exc:  # chain or evidence store down: retried later, ingest goes on
+            delay = self.approving.failed(exc)
+            self._approvals_settled = False
+            self.node.contracts.attestations.chain.resync()
+            log.warning("approval step failed (%s); retrying in %.1f s", self.approving.last_error, delay)
+            return None
+        self._next_approval = now if result.more_waiting else now + policy.check_seconds
+        self._approvals_settled = not result.more_waiting
+        return result
 
     def _anchor_if_due(self) -> list[AnchorResult]:
         spool = self.node.spool
@@ -249,7 +288,8 @@ class OracleRunner:
     def _idle(self) -> bool:
         spool = self.node.spool
         return (self._all_exhausted() and self._queue.empty() and not self._held and spool.pending_count() == 0
-                and not spool.prepared_batches() and not spool.unconfirmed_batches() and spool.deferred_count() == 0)
+                and not spool.prepared_batches() and not spool.unconfirmed_batches() and spool.deferred_count() == 0
+                and self._approvals_settled)
 
     def _watch_alarms(self) -> None:
         alarms = self.node.alarms
@@ -264,4 +304,5 @@ class OracleRunner:
         self.node.spool.set_state({
             "phase": phase, "pid": str(os.getpid()), "heartbeat_at": str(int(time.time())),
             "last_error": self.anchoring.last_error or "", "retry_at": str(int(time.time() + retry_in)) if retry_in else "",
+            "approving": "" if self.approver is None else (self.approving.last_error or "ok"),
         })

@@ -4,7 +4,8 @@ A ReadingSource is any iterable of `(label, SignedReading | ReadingRejected)` pa
 `OracleNode.ingest` takes; the label says where the item came from (file:line, topic, collector)
 and ends up in the rejects log. Iterating may block while no reading is available (the runner reads
 each source on its own thread) and ends when the source is exhausted; a source that runs forever
-simply never ends. Drivers (MQTT, Modbus, HTTP push) plug in by being such an iterable.
+simply never ends. Drivers (MQTT, Modbus, HTTP push) plug in by being such an iterable
+(`ReadingSubscriber` in drivers/mqtt.py, `ModbusSource` in drivers/modbus.py).
 
 A source may also have `batches()`, an iterator of lists of such pairs: the runner then takes a list
 at a time (the MQTT subscriber hands over every message that has arrived in one go) instead of

@@ -3,16 +3,18 @@
 Devices seen and whether each is online (a reading within `offline_intervals` of its interval), the
 last reading and its lag behind the oracle's clock, the spool's depth, rejects by reason, open
 alarms, the last anchored batch with its transaction, and what the running oracle last reported
-about itself (heartbeat, last anchoring error).
+about itself (heartbeat, last anchoring error); for an oracle that co-signs (`--approve`), its
+approval decisions by state and the batches it refused, with why.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from oracles.alarm_rules import AlarmMonitor
 from oracles.alarms import AlarmStore
+from oracles.approval_log import ApprovalEntry, ApprovalLog
 from oracles.rejects import RejectsLog
 from oracles.spool import Spool, SpooledBatch
 
@@ -30,6 +32,18 @@ class DeviceLine:
 
 
 @dataclass(frozen=True)
+class ApprovalStatus:
+    """What the co-signing step decided: batches by state, the latest refusals, why it approves nothing."""
+
+    by_state: dict[str, int]
+    refused: list[ApprovalEntry] = field(default_factory=list)
+    note: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {"by_state": self.by_state, "note": self.note, "refused": [e.to_json() for e in self.refused]}
+
+
+@dataclass(frozen=True)
 class OracleStatus:
     institution_id: int
     now: int
@@ -42,6 +56,7 @@ class OracleStatus:
     open_alarms_by_kind: dict[str, int]
     last_batch: SpooledBatch | None
     runner: dict[str, str]
+    approvals: ApprovalStatus | None = None  # None: this oracle never ran with --approve
 
     @property
     def online(self) -> int:
@@ -70,11 +85,12 @@ class OracleStatus:
                 "transaction_hash": batch.transaction_hash, "block_number": batch.block_number,
                 "confirmed": batch.confirmed, "anchored_at": batch.anchored_at},
             "runner": self.runner,
+            "approvals": None if self.approvals is None else self.approvals.to_json(),
         }
 
 
 def collect_status(institution_id: int, spool: Spool, rejects: RejectsLog, monitor: AlarmMonitor,
-                   now: int | None = None) -> OracleStatus:
+                   now: int | None = None, approvals: ApprovalLog | None = None) -> OracleStatus:
     """The status as of `now` (the oracle's clock by default); `monitor` supplies intervals and the policy."""
     now = int(time.time()) if now is None else now
     devices = []
@@ -96,6 +112,7 @@ def collect_status(institution_id: int, spool: Spool, rejects: RejectsLog, monit
         open_alarms_by_kind=_open_by_kind(monitor.store),
         last_batch=spool.last_anchored_batch(),
         runner=spool.state(),
+        approvals=None if approvals is None else ApprovalStatus(approvals.counts(), approvals.refused(), approvals.note()),
     )
 
 

@@ -19,6 +19,9 @@ from ledger.chain.clients import LedgerContracts
 from ledger.chain.deployment import Deployment
 from oracles.alarm_publisher import AlarmPublisher
 from oracles.alarm_rules import AlarmPolicy
+from oracles.approval_log import ApprovalLog
+from oracles.approver import Approver
+from oracles.drivers.modbus import CollectorAddress, ModbusSource
 from oracles.profiles import DeviceProfile, DeviceProfiles
 from oracles.process import connect_for_oracle, slow_steps_for_tests, stop_on_signals
 from oracles.runner import Backoff, OracleRunner, RunPolicy
@@ -47,6 +50,14 @@ def oracle_run(
     confirmations: int = typer.Option(None, min=1, help="Blocks deep before a batch counts (default ZCL_CONFIRMATIONS)."),
     backoff_max: float = typer.Option(300.0, min=0.01, help="Longest wait between retries while the chain is down."),
     subscribe: str = typer.Option(None, help="HOST:PORT of an MQTT broker to take signed frames from (oracles/drivers/mqtt.py)."),
+    modbus: list[str] = typer.Option([], "--modbus", metavar="COLLECTOR",
+                                     help="A Modbus TCP collector to poll (repeatable): name=c1,host=10.0.0.5,port=502,"
+                                          "units=1-25,30 or HOST:PORT:UNITS (oracles/drivers/modbus.py)."),
+    poll_period: float = typer.Option(60.0, min=0.05, max=86400, help="Seconds between Modbus poll cycles."),
+    poll_timeout: float = typer.Option(1.0, min=0.01, max=60, help="Seconds to wait for one Modbus unit's answer."),
+    approve: bool = typer.Option(False, "--approve",
+                                 help="Co-sign (EIP-712) batches of this institution that wait for its k-of-n quorum, "
+                                      "after re-deriving each from its evidence (oracles/approver.py)."),
     mqtt_broker: str = typer.Option(None, envvar="ZCL_MQTT_BROKER", help="HOST:PORT to publish alarms on (none: not published)."),
     profiles_file: Path = typer.Option(None, "--profiles", exists=True, dir_okay=False, help="JSON list of device profiles to load first."),
     offline_intervals: int = typer.Option(3, min=1, help="A device is offline after this many intervals without a reading."),
@@ -57,11 +68,16 @@ def oracle_run(
 ) -> None:
     """Run the oracle until stopped (SIGTERM / Ctrl-C finish the current step first).
 
-    Readings spool as they arrive; batches are anchored by size or time window, retried with backoff
-    while the chain or evidence store is down, confirmed CONFIRMATIONS deep and re-anchored after a reorg.
+    Readings spool as they arrive (from --file, --subscribe and --modbus sources together); batches are
+    anchored by size or time window, retried with backoff while the chain or evidence store is down,
+    confirmed CONFIRMATIONS deep and re-anchored after a reorg. With --approve, batches waiting for the
+    institution's k-of-n approvals are co-signed between anchors (refusals: `zcl oracle status`).
     """
     logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[RichHandler(console=errors, show_path=False)])
+    collectors = _collectors(modbus)
     settings = ctx.settings()
+    if approve and not (settings.private_key or settings.keystore):
+        raise ctx.fail("--approve signs approvals with this oracle's key: set ZCL_PRIVATE_KEY or ZCL_KEYSTORE")
     lock = _only_instance(oracle_folder(institution), institution)
     policy = RunPolicy(batch_size=batch_size, batch_window_seconds=batch_window,
                        confirmations=confirmations or settings.confirmations, backoff_max_seconds=backoff_max,
@@ -88,8 +104,18 @@ def oracle_run(
             node.close()
             raise ctx.fail(str(exc)) from None
         sources.append(subscriber)
+    if collectors:
+        sources.append(ModbusSource(collectors, period=poll_period, timeout=poll_timeout, stop=stop))
+        console.print(f"polling {len(collectors)} Modbus collector(s) every {poll_period:g} s:")
+        for collector in collectors:
+            console.print(f"  {collector}", soft_wrap=True)
+    approvals = ApprovalLog(oracle_folder(institution) / "approvals.sqlite") if approve else None
+    approver = None if approvals is None else Approver(contracts.attestations, node.evidence, chain.account,
+                                                       institution, approvals, policy.confirmations)
+    if approver is not None:
+        console.print(f"co-signing batches of institution {institution} that wait for approvals, as {chain.account.address}")
     publisher = _publisher(mqtt_broker, institution)
-    runner = OracleRunner(node, sources, policy, publisher, stop=stop)
+    runner = OracleRunner(node, sources, policy, publisher, stop=stop, approver=approver)
     restore = stop_on_signals(runner)
     try:
         runner.run()
@@ -99,8 +125,25 @@ def oracle_run(
             if isinstance(source, ReadingSubscriber):
                 source.close()
         node.close()
+        if approvals is not None:
+            approvals.close()
         lock.close()
     console.print("oracle stopped; the spool is consistent (`zcl oracle status` shows what waits)")
+
+
+def _collectors(specs: list[str]) -> list[CollectorAddress]:
+    """--modbus values, checked before anything starts: a clear message and exit 2 for a bad one."""
+    collectors: list[CollectorAddress] = []
+    for spec in specs:
+        try:
+            collectors.append(CollectorAddress.parse(spec))
+        except ValueError as exc:
+            raise ctx.fail(f"--modbus {spec!r}: {exc}") from None
+    names = [c.name for c in collectors]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ctx.fail(f"--modbus: collector name(s) given twice: {', '.join(repeated)} (name=… tells them apart)")
+    return collectors
 
 
 def _default_verify_workers() -> int:

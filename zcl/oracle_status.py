@@ -6,10 +6,12 @@ import json
 from datetime import datetime, timezone
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from oracles.alarm_rules import AlarmMonitor, AlarmPolicy
 from oracles.alarms import AlarmStore
+from oracles.approval_log import ApprovalLog
 from oracles.profiles import DeviceProfiles
 from oracles.rejects import RejectsLog
 from oracles.spool import Spool
@@ -29,12 +31,17 @@ def oracle_status(
 ) -> None:
     """Devices online and their lag, spool depth, rejects by reason, alarms, the last anchored batch."""
     spool = Spool(spool_path(institution, must_exist=True))
+    approvals_file = oracle_folder(institution) / "approvals.sqlite"
+    approvals = ApprovalLog(approvals_file) if approvals_file.exists() else None
     try:
         store = AlarmStore(spool.db)
         monitor = AlarmMonitor(store, DeviceProfiles(spool.db), AlarmPolicy(offline_intervals=offline_intervals))
-        status = collect_status(institution, spool, RejectsLog(oracle_folder(institution) / "rejects.jsonl"), monitor)
+        status = collect_status(institution, spool, RejectsLog(oracle_folder(institution) / "rejects.jsonl"), monitor,
+                                approvals=approvals)
     finally:
         spool.close()
+        if approvals is not None:
+            approvals.close()
     if as_json:
         print(json.dumps(status.to_json(), indent=2))
     else:
@@ -56,7 +63,16 @@ def _print(s: OracleStatus, rows: int) -> None:
                     f"{'' if b.block_number is None else f', block {b.block_number}'}"
                     f"{', confirmed' if b.confirmed else ', not yet confirmed'}")
     summary.add_row("runner", _runner_line(s.runner, s.now))
+    if s.approvals is not None:
+        summary.add_row("approvals (k of n)", _approvals_line(s))
     console.print(summary)
+    if s.approvals is not None and s.approvals.refused:
+        refused = Table(title="Batches this oracle refused to approve (never signed)")
+        for column in ("root", "anchored by", "block", "reason"):
+            refused.add_column(column)
+        for e in s.approvals.refused:
+            refused.add_row("0x" + e.root.hex(), e.anchored_by, str(e.block_number), escape(e.reason))
+        console.print(refused)
     if not s.devices or rows == 0:
         return
     table = Table(title="Devices")
@@ -83,6 +99,16 @@ def _runner_line(state: dict[str, str], now: int) -> str:
         retry = state.get("retry_at")
         line += f"; last error: {state['last_error']}" + (f", retry in {_duration(int(retry) - now)}" if retry else "")
     return line
+
+
+def _approvals_line(s: OracleStatus) -> str:
+    a = s.approvals
+    counts = a.by_state
+    line = (f"{counts.get('approved', 0)} approved, [red]{counts.get('refused', 0)} refused[/red], "
+            f"{counts.get('waiting', 0)} waiting, {counts.get('skipped', 0)} skipped (had their approvals)")
+    if s.runner.get("approving") not in (None, "", "ok"):
+        line += f"; last error: {escape(s.runner['approving'])}"
+    return line + (f"; {escape(a.note)}" if a.note else "")
 
 
 def _utc(timestamp: int) -> str:

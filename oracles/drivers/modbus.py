@@ -26,7 +26,9 @@ latest reading: a reading replaced before it was polled is lost, visible as a se
 Transport trouble (no answer, truncated or garbage frames, exception responses, a collector down)
 becomes a PollError value; registers that arrive but do not form a reading become a ReadingRejected.
 Neither stops a cycle. `ModbusSource` wraps the pollers as a reading source for a running oracle
-(oracles/sources.py): polling has nothing to acknowledge, so it has no `spooled`.
+(oracles/sources.py; `zcl oracle run --modbus`, addresses parsed by `CollectorAddress.parse`): polling
+has nothing to acknowledge, so it has no `spooled`; a unit that starts failing becomes one `malformed`
+rejection, so the rejects log shows it.
 """
 
 from __future__ import annotations
@@ -117,6 +119,7 @@ class CollectorServer:
         self.unit_ids = tuple(unit_ids)
         self.frame_fault = frame_fault
         self._images: dict[int, list[int]] = {u: [MAP_ID, MAP_VERSION] + [0] * (BLOCK_REGISTERS - 2) for u in self.unit_ids}
+        self.reads: dict[int, int] = dict.fromkeys(self.unit_ids, 0)  # polls answered per unit (a feeder paces by it)
         self._server: ModbusTcpServer | None = None
 
     @property
@@ -153,6 +156,7 @@ class CollectorServer:
     def _action(self, unit_id: int):
         async def copy_image(function_code, start_address, address, count, registers, values):
             registers[0:BLOCK_REGISTERS] = self._images[unit_id]  # one assignment: a poll never sees half an update
+            self.reads[unit_id] += 1
             return None
         return copy_image
 
@@ -251,26 +255,102 @@ async def poll_collectors(pollers: Sequence[CollectorPoller]) -> PollCycle:
 
 @dataclass(frozen=True)
 class CollectorAddress:
+    """Where the oracle finds one collector. `parse` reads the command line's two spellings:
+
+        name=c1,host=127.0.0.1,port=5020,units=1-25,30     (any order; name defaults to HOST:PORT)
+        127.0.0.1:5020:1-25,30                              (HOST:PORT:UNITS)
+    """
+
     name: str
     host: str
     port: int
     unit_ids: tuple[int, ...]
 
+    @classmethod
+    def parse(cls, text: str) -> "CollectorAddress":
+        """ValueError naming what is wrong, for a person to fix on the command line."""
+        if "=" in text:
+            fields: dict[str, str] = {}
+            key = None
+            for piece in text.split(","):
+                name, sep, value = piece.partition("=")
+                if sep:
+                    key = name.strip().lower()
+                    if key not in ("name", "host", "port", "units") or key in fields:
+                        raise ValueError(f"unknown or repeated field {name.strip()!r} (name, host, port, units)")
+                    fields[key] = value.strip()
+                elif key == "units":  # units=1-25,30: the comma continues the list
+                    fields[key] += "," + piece.strip()
+                else:
+                    raise ValueError(f"{piece!r} is not FIELD=VALUE")
+            missing = [k for k in ("host", "port", "units") if not fields.get(k)]
+            if missing:
+                raise ValueError(f"missing {', '.join(missing)}")
+            host, port, units, name = fields["host"], fields["port"], fields["units"], fields.get("name")
+        else:
+            parts = text.split(":", 2)
+            if len(parts) != 3 or not all(p.strip() for p in parts):
+                raise ValueError("expected HOST:PORT:UNITS or name=…,host=…,port=…,units=…")
+            host, port, units, name = parts[0].strip(), parts[1].strip(), parts[2], None
+        if not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise ValueError(f"port must be 1–65535, got {port!r}")
+        unit_ids = parse_unit_ids(units)
+        return cls(name or f"{host}:{port}", host, int(port), unit_ids)
+
+    def __str__(self) -> str:
+        return f"name={self.name},host={self.host},port={self.port},units={format_unit_ids(self.unit_ids)}"
+
+
+def parse_unit_ids(text: str) -> tuple[int, ...]:
+    """'1-25,30' → (1, …, 25, 30): Modbus unit ids 1–247, each once, in the order given."""
+    ids: list[int] = []
+    for piece in text.split(","):
+        first, dash, last = piece.strip().partition("-")
+        if not first.isdigit() or (dash and not last.isdigit()):
+            raise ValueError(f"unit ids must be numbers or ranges like 1-25, got {piece.strip()!r}")
+        low, high = int(first), int(last) if dash else int(first)
+        if not 1 <= low <= high <= 247:
+            raise ValueError(f"unit ids are 1–247 (a range low to high), got {piece.strip()!r}")
+        ids.extend(range(low, high + 1))
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"unit ids repeat in {text!r}")
+    return tuple(ids)
+
+
+def format_unit_ids(ids: Iterable[int]) -> str:
+    """The inverse of parse_unit_ids, with runs written as ranges."""
+    runs: list[list[int]] = []
+    for i in ids:
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+
 
 class ModbusSource:
     """A reading source (oracles/sources.py): polls every collector each `period` seconds, on the thread
-    that iterates it, and yields what is new until `stop` is set. Poll errors are kept in `errors`."""
+    that iterates it, and yields what is new until `stop` is set. Poll errors are kept in `errors`;
+    with `report_errors`, a unit that starts failing (or fails differently) is also yielded once as a
+    `malformed` rejection, so the rejects log and `zcl oracle status` show it without a line per cycle."""
 
     def __init__(self, collectors: Sequence[CollectorAddress], period: float = 60.0, timeout: float = 1.0,
-                 stop: threading.Event | None = None, keep_errors: int = 1000) -> None:
+                 stop: threading.Event | None = None, keep_errors: int = 1000, report_errors: bool = True) -> None:
         self.collectors = tuple(collectors)
         self.period = period
         self.timeout = timeout
         self.stop = stop or threading.Event()
+        self.report_errors = report_errors
         self.errors: deque[PollError] = deque(maxlen=keep_errors)
         self.last_cycle: PollCycle | None = None
+        self._failing: dict[tuple[str, int], str] = {}  # (collector, unit) → kind of failure reported
 
     def __iter__(self) -> Iterator[tuple[str, SignedReading | ReadingRejected]]:
+        for items in self.batches():
+            yield from items
+
+    def batches(self) -> Iterator[list[tuple[str, SignedReading | ReadingRejected]]]:
+        """One list per poll cycle (the runner takes it whole)."""
         loop = asyncio.new_event_loop()
         pollers = loop.run_until_complete(self._pollers())
         try:
@@ -278,12 +358,27 @@ class ModbusSource:
                 cycle = loop.run_until_complete(poll_collectors(pollers))
                 self.last_cycle = cycle
                 self.errors.extend(cycle.errors)
-                yield from cycle.items
+                items = cycle.items + self._newly_failing(cycle.errors)
+                if items:
+                    yield items
                 self.stop.wait(max(0.0, self.period - cycle.seconds))
         finally:
             for poller in pollers:
                 loop.run_until_complete(poller.close())
             loop.close()
+
+    def _newly_failing(self, errors: Sequence[PollError]) -> list[tuple[str, SignedReading | ReadingRejected]]:
+        failing = {(e.collector, e.unit_id): e for e in errors}
+        where = {c.name: c for c in self.collectors}
+        new = []
+        for key, error in failing.items():
+            kind = error.detail.split(" (")[0]  # "no valid response", "exception response, code 11", …
+            if self._failing.get(key) != kind:
+                c = where[error.collector]
+                label = f"modbus://{c.host}:{c.port}/{c.name}/unit-{error.unit_id}"
+                new.append((label, ReadingRejected(RejectReason.MALFORMED, f"poll failed: {error}")))
+        self._failing = {key: e.detail.split(" (")[0] for key, e in failing.items()}
+        return new if self.report_errors else []
 
     async def _pollers(self) -> list[CollectorPoller]:
         return [CollectorPoller(c.name, c.host, c.port, c.unit_ids, self.timeout) for c in self.collectors]

@@ -1,12 +1,14 @@
 """The live platform as child processes in one process group of their own, logs in the data dir.
 
-    meters   python -m scripts.demo.meters   the compound's readings, signed, to MQTT (or a JSONL file)
-    oracle   zcl oracle run                  verifies, spools, batches, stores evidence, anchors
+    meters   python -m scripts.demo.meters   the compound's readings, signed, to MQTT; without a broker,
+                                             served by its six collectors over Modbus TCP (collectors.py)
+    oracle   zcl oracle run                  subscribes or polls; verifies, spools, batches, evidence, anchors
     indexer  zcl index --follow              chain events + evidence → SQL
     api      zcl api serve                   the API, explorer and dashboards (uvicorn)
 
 The group keeps Ctrl-C at the terminal from reaching them half-way: the supervisor stops them in
-order (the meters first, the oracle finishing its step, then the indexer and the API) and waits.
+order (the meters first, the oracle finishing its step, then the indexer and the API; over Modbus
+the oracle first, so it never polls collectors that have gone) and waits.
 """
 
 from __future__ import annotations
@@ -23,14 +25,17 @@ from ledger.chain.toolchain import PROJECT_ROOT
 from ledger.config import oracle_folder
 from oracles.drivers.mqtt import BrokerAddress, MqttDriverError, ReadingSubscriber
 
+from scripts.demo.collectors import wait_for_ports
 from scripts.demo.layout import ORACLE_KEY, DemoLayout
 
 LIVE_INTERVAL = 60  # seconds between a live meter's readings
 BATCH_WINDOW = 10  # seconds the oracle waits before anchoring what it has
+POLL_PERIOD = 1.0  # seconds between the oracle's Modbus poll cycles (catching up, a step per cycle)
 # The oracle's offline alarm compares the wall clock with readings stamped on the demo's 2022 calendar
 # (clock.py); this many intervals (~19 years at 60 s) keeps it from calling every device offline.
 OFFLINE_INTERVALS = 10_000_000
 STOP_ORDER = ("meters", "oracle", "indexer", "api")
+MODBUS_STOP_ORDER = ("oracle", "meters", "indexer", "api")
 STOP_SIGNAL = {"indexer": signal.SIGINT}  # `zcl index --follow` stops on Ctrl-C; the others on SIGTERM
 
 
@@ -45,7 +50,8 @@ class Child:
 class LivePlatform:
     layout: DemoLayout
     institution: int
-    transport: str = ""  # "MQTT at host:port" or the JSONL fallback, said to the user
+    transport: str = ""  # "MQTT at host:port" or the Modbus TCP fallback, said to the user
+    stop_order: tuple[str, ...] = STOP_ORDER
     children: dict[str, Child] = field(default_factory=dict)
     _group: int | None = None
 
@@ -63,16 +69,20 @@ class LivePlatform:
             _open_oracle_session(self.institution, broker)
             self.transport = f"MQTT via the broker at {broker}"
             oracle += ["--subscribe", str(broker), "--mqtt-broker", str(broker)]
-            meters += ["--broker", str(broker)]
-        except MqttDriverError as exc:
-            feed = self.layout.data_dir / "demo" / "live-readings.jsonl"
-            feed.parent.mkdir(parents=True, exist_ok=True)
-            feed.touch()
-            self.transport = f"a JSON-lines feed {feed} (no MQTT broker answers: {exc})"
-            oracle += ["--file", str(feed), "--follow"]
-            meters += ["--jsonl", str(feed)]
-        self._spawn("oracle", [_zcl(), *oracle], ORACLE_KEY)
-        self._spawn("meters", meters, None)
+        except MqttDriverError as exc:  # the collectors serve Modbus TCP; the oracle starts once they listen
+            ports = self.layout.data_dir / "demo" / "collectors.json"
+            ports.unlink(missing_ok=True)
+            self._spawn("meters", meters + ["--modbus-ports", str(ports)], None)
+            collectors = wait_for_ports(ports, lambda: self.children["meters"].process.poll() is None)
+            self.transport = (f"Modbus TCP, {len(collectors)} collectors on {collectors[0].host} ports "
+                              f"{', '.join(str(c.port) for c in collectors)} polled every {POLL_PERIOD:g} s "
+                              f"(no MQTT broker answers: {exc})")
+            self.stop_order = MODBUS_STOP_ORDER
+            oracle += [arg for c in collectors for arg in ("--modbus", str(c))] + ["--poll-period", str(POLL_PERIOD)]
+            self._spawn("oracle", [_zcl(), *oracle], ORACLE_KEY)
+        else:
+            self._spawn("oracle", [_zcl(), *oracle], ORACLE_KEY)
+            self._spawn("meters", meters + ["--broker", str(broker)], None)
         self._spawn("indexer", [_zcl(), "index", "--follow", "--poll-seconds", "1"], None)
         self._spawn("api", [_zcl(), "api", "serve", "--host", "127.0.0.1", "--port", str(self.layout.api_port)], None)
 
@@ -95,7 +105,7 @@ class LivePlatform:
 
     def stop(self, timeout: float = 20.0) -> None:
         """Stop every child in STOP_ORDER, each given `timeout` seconds before it is killed."""
-        for name in STOP_ORDER:
+        for name in self.stop_order:
             child = self.children.get(name)
             if child is None or child.process.poll() is not None:
                 continue

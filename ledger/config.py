@@ -37,6 +37,7 @@ class Settings(BaseModel):
     database_url: str | None = Field(None, description="SQLAlchemy URL (e.g. postgresql+psycopg://…; env ZCL_DATABASE_URL, else DATABASE_URL); default SQLite in data_dir.")
     jwt_secret: str | None = Field(None, description="HS256 key of API tokens; default a random key kept in data_dir/api-jwt-secret.")
     token_lifetime_seconds: int = Field(3600, ge=60, description="How long an API access token is valid.")
+    index_wait_seconds: float = Field(4.0, ge=0, description="How long a dashboard waits for an index a few blocks behind the chain (about one indexer poll after an anchor) before reading the chain instead; default twice `zcl index --follow`'s poll.")
 
     @property
     def sql_url(self) -> str:

@@ -123,7 +123,7 @@ def _results(contracts: LedgerContracts, institution_id: int) -> list[dict[str, 
     out = []
     for s in contracts.accounting.submitted_results(institution_id=institution_id):
         record = contracts.accounting.result(s.result_id)
-        out.append({"result_id": s.result_id, "status": record.status.name.lower(),
+        out.append({"result_id": s.result_id, "kind": record.kind.name.lower(), "status": record.status.name.lower(),
                     "period_start": record.period_start, "period_end": record.period_end,
                     "gco2e": record.scope1 + record.scope2 + record.scope3, "verifier": record.verifier,
                     "explorer": f"/explorer/result/{s.result_id}"})

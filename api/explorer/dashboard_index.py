@@ -9,26 +9,26 @@ from SQL, in a form on which those rules give the same result to the last digit:
 * Between two consecutive readings of one meter, inside a day, with time moving forward and the counter not
   running backwards, the metered rule counts the plain difference, so a day's readings telescope: its first and
   last reading alone give the same amount for any period that starts and ends at local midnight (every period of
-  the big screen), and the intervals across midnight are kept as they are. So each past day of a meter becomes
-  two points, its first and last reading.
-* A day whose figures show it may not telescope (its first value is not its minimum or its last not its maximum:
-  a counter reset, which the oracle accepts only "near zero"; or several readings at one instant) is read reading
-  by reading from `idx_readings`, and so are the last days, which the load curve and the last hour cut into
-  15-minute intervals.
-
-Residual limit (docs/explorer.md): a counter that runs backwards inside a day and stays between that day's first
-and last values, or two readings of one meter at the same second with different values in the middle of a day,
-would be counted differently. The oracle's gate refuses both (oracles/gate.py, oracles/plausibility.py); evidence
-anchored by another oracle could hold them.
+  the big screen), and the intervals across midnight are kept as they are. The indexer records, per device-day,
+  whether the day does telescope under the accounting's own interval rule (`idx_daily_usage.regular`,
+  ledger/indexer/evidence_rows.regular_day); such a past day becomes two points, its first and last reading.
+* Every other day (a counter reset, a counter running backwards even within the day's first and last values,
+  two readings at one instant, or a row indexed before the column existed, NULL) is read reading by reading from
+  `idx_readings`, and so are the last 26 hours, which the load curve and the last hour cut into 15-minute
+  intervals. The figures are then those of the chain and evidence, exactly.
 
 The index serves only when it is current for the institution: its cursor names this chain and a block the chain
 still has, it holds the institution's latest anchored batch, every batch in the year loaded its evidence, and no
-batch awaits a quorum's approvals. Otherwise `IndexUnusable` says why and the caller reads the chain.
+batch awaits a quorum's approvals. Otherwise `IndexUnusable` says why and the caller reads the chain. A live
+indexer is about one poll behind each new anchor: when the index lags the chain by at most `CATCH_UP_BLOCKS`,
+`current_block` waits (up to the engine's `index_wait_seconds`, settings, by default twice the indexer's poll
+period) for it to catch up rather than fall back to a read of the chain that takes tens of seconds.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from array import array
 from collections import defaultdict
 from dataclasses import dataclass
@@ -54,10 +54,20 @@ from ledger.indexer.models import Batch, BatchQuorum, Cursor, DailyUsage, Readin
 MARGIN = 86_400  # dashboard_metrics' window margin: readings a day either side of a period can matter
 DETAIL_SECONDS = 86_400 + 2 * 3_600  # the load curve's 24 h and its margins, read reading by reading
 CUMULATIVE = [int(q) for q in (*ACTIVITY_OF, *GENERATION)]
+CATCH_UP_BLOCKS = 8  # an index at most this far behind the chain is one indexer poll from current: worth a wait
+CATCH_UP_POLL = 0.1  # seconds between looks at the index while waiting
 
 
 class IndexUnusable(RuntimeError):
     """The index cannot answer for this institution now (absent, behind the chain, or incomplete): the reason."""
+
+
+class IndexLags(IndexUnusable):
+    """The index is `behind` blocks behind the chain and lacks what those blocks hold: a wait may cure it."""
+
+    def __init__(self, message: str, behind: int) -> None:
+        super().__init__(message)
+        self.behind = behind
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,7 @@ class IndexedYear:
 
 
 _ENGINES: dict[str, Engine] = {}
+_WAITS: dict[Engine, float] = {}  # an engine's catch-up wait, from the settings that opened it
 _ENGINES_LOCK = threading.Lock()
 
 
@@ -82,11 +93,30 @@ def index_engine(settings: Settings) -> Engine | None:
     with _ENGINES_LOCK:
         if url not in _ENGINES:
             _ENGINES[url] = open_engine(url)
+        _WAITS[_ENGINES[url]] = settings.index_wait_seconds
         return _ENGINES[url]
 
 
-def current_block(engine: Engine, chain: Chain, institution_id: int, head: bytes) -> int:
-    """The index's block when it is current for the institution whose batch chain ends at `head`; else IndexUnusable."""
+def current_block(engine: Engine, chain: Chain, institution_id: int, head: bytes, wait: float | None = None) -> int:
+    """The index's block when it is current for the institution whose batch chain ends at `head`; else IndexUnusable.
+
+    An index at most CATCH_UP_BLOCKS behind (a live indexer between two polls) is given up to `wait` seconds (by
+    default the engine's `index_wait_seconds`, 0 for an engine not opened by `index_engine`) to catch up."""
+    wait = _WAITS.get(engine, 0.0) if wait is None else wait
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return _current_block(engine, chain, institution_id, head)
+        except IndexLags as exc:
+            remaining = deadline - time.monotonic()
+            if exc.behind > CATCH_UP_BLOCKS or remaining <= 0:
+                if wait > 0 and exc.behind <= CATCH_UP_BLOCKS:
+                    raise IndexLags(f"{exc} (after waiting {wait:g} s for it)", exc.behind) from None
+                raise
+            time.sleep(min(CATCH_UP_POLL, remaining))
+
+
+def _current_block(engine: Engine, chain: Chain, institution_id: int, head: bytes) -> int:
     try:
         with Session(engine) as session:
             cursor = session.get(Cursor, 1)
@@ -107,12 +137,14 @@ def current_block(engine: Engine, chain: Chain, institution_id: int, head: bytes
     if cursor.block_hash is not None and "0x" + bytes(block["hash"]).hex() != cursor.block_hash.lower():
         raise IndexUnusable(f"the index's block {cursor.block_number} is no longer on the chain (reorg)")
     wanted = "0x" + head.hex()
+    behind = chain.w3.eth.block_number - cursor.block_number
     if head != bytes(32) and (latest is None or latest != wanted):
-        raise IndexUnusable(f"the index (block {cursor.block_number}) lags: it lacks the latest batch {wanted}")
+        raise IndexLags(f"the index (block {cursor.block_number}) lags: it lacks the latest batch {wanted}", behind)
     if waiting is not None:
-        raise IndexUnusable(f"batch {waiting} awaits its quorum's approvals")
-    if quorum is not None and chain.w3.eth.block_number != cursor.block_number:
-        raise IndexUnusable(f"approvals may have landed after the index's block {cursor.block_number}")
+        reason = f"batch {waiting} awaits its quorum's approvals"
+        raise IndexLags(reason, behind) if behind > 0 else IndexUnusable(reason)
+    if quorum is not None and behind != 0:
+        raise IndexLags(f"approvals may have landed after the index's block {cursor.block_number}", behind)
     return cursor.block_number
 
 
@@ -138,8 +170,8 @@ def indexed_year(engine: Engine, institution_id: int, block: int, detail_seconds
         points: dict[str, list[tuple[int, int, Decimal, int, int]]] = defaultdict(list)
         whole_days: list[tuple[str, date]] = []
         for row in days:
-            device, day, quantity, unit, count, t0, v0, t1, v1, vmin, vmax = row
-            if count > 1 and (v0 != vmin or v1 != vmax or t0 == t1):
+            device, day, quantity, unit, count, t0, v0, t1, v1, regular = row
+            if not regular:  # False, or NULL (unknown): the day does not telescope, or may not
                 whole_days.append((device, day))
                 continue
             points[device].append((t0, 0, v0, quantity, unit))
@@ -161,8 +193,7 @@ def _daily_rows(session: Session, institution_id: int, first: date, last: date) 
         return []
     return session.exec(select(DailyUsage.device_id, DailyUsage.day, DailyUsage.quantity, DailyUsage.unit,
                                DailyUsage.reading_count, DailyUsage.first_timestamp, DailyUsage.first_value,
-                               DailyUsage.last_timestamp, DailyUsage.last_value, DailyUsage.min_value,
-                               DailyUsage.max_value)
+                               DailyUsage.last_timestamp, DailyUsage.last_value, DailyUsage.regular)
                         .where(DailyUsage.institution_id == institution_id, DailyUsage.quantity.in_(CUMULATIVE),
                                DailyUsage.day >= first, DailyUsage.day <= last)).all()
 

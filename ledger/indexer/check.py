@@ -183,8 +183,13 @@ def _check_daily(session: Session, report: CheckReport) -> None:
         device = devices.get(device_id)
         expected.append(daily_row(device_id, day, quantity, device.institution_id if device else 0,
                                   device.scene_id if device else 0, readings))
+    found = [row.model_dump() for row in session.exec(select(DailyUsage)).all()]
+    unknown = {(r["device_id"], r["day"], r["quantity"]) for r in found if r["regular"] is None}
+    for row in expected:  # NULL `regular` (a row from before migration 0003) is "unknown", always safe: not drift
+        if (row["device_id"], row["day"], row["quantity"]) in unknown:
+            row["regular"] = None
     expected_rows = sorted(tuple(sorted(DailyUsage(**row).model_dump().items())) for row in expected)
-    found_rows = sorted(tuple(sorted(row.model_dump().items())) for row in session.exec(select(DailyUsage)).all())
+    found_rows = sorted(tuple(sorted(row.items())) for row in found)
     _compare_sorted(report, "daily", "idx_daily_usage", expected_rows, found_rows)
 
 

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from ledger.accounting.metered import CHINA_STANDARD_TIME
+from ledger.accounting.metered import _interval as accounting_interval
 from ledger.batch import BatchFormatError, decode_batch
 from ledger.encoding import EncodingError, decode_reading
 from ledger.evidence import EvidenceError, EvidenceStore, compute_cid
@@ -96,4 +97,23 @@ def daily_row(device_id: str, day: date, quantity: int, institution_id: int, sce
         "scene_id": scene_id, "unit": ordered[-1][2], "reading_count": len(ordered),
         "first_timestamp": ordered[0][0], "first_value": values[0], "last_timestamp": ordered[-1][0],
         "last_value": values[-1], "min_value": min(values), "max_value": max(values), "total": sum(values, Decimal(0)),
+        "regular": regular_day(ordered),
     }
+
+
+def regular_day(readings: list[tuple[int, int, int, Decimal]]) -> bool:
+    """Whether a day's (timestamp, sequence, unit, value) readings telescope under the accounting's interval rule:
+    its last value minus its first is what ledger.accounting.metered counts for every period that contains the
+    whole day, so the day may stand as its first and last reading (api/explorer/dashboard_index.py).
+
+    The readings are taken in the accounting's order (by sequence); each consecutive pair must have a later
+    sequence, a later timestamp (the rule counts nothing between two readings of one instant), one unit, and
+    count, by the rule itself (`_interval`, no counter reset), exactly its plain difference."""
+    by_sequence = sorted(readings, key=lambda r: (r[1], r[0]))
+    for a, b in zip(by_sequence, by_sequence[1:]):
+        if b[1] <= a[1] or b[0] <= a[0] or b[2] != a[2]:
+            return False
+        reset, whole, share, _ = accounting_interval(a[0], a[1], a[3], b[0], b[1], b[3], a[0], b[0], 0)
+        if reset or share is not None or whole != b[3] - a[3]:
+            return False
+    return True

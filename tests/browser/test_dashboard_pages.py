@@ -46,6 +46,11 @@ def test_big_screen_charts_hold_the_ledgers_figures(server, tab) -> None:
     assert tab.page.locator("#alarm-table tr").count() >= 2  # the night-time leak
     assert "Water leak" in tab.page.inner_text("#alarms")
     assert tab.page.locator("#certification-table td").all_inner_texts()[:3] == ["#1", "Low-carbon", "certified"]
+    kinds = [r["kind"] for r in data["results"]]
+    assert {"emissions", "savings"} <= set(kinds)  # the world's inventory results and its LED retrofit's savings
+    assert kinds == [server.world.contracts.accounting.result(r["result_id"]).kind.name.lower() for r in data["results"]]
+    assert tab.page.locator("#result-table td.result-kind").all_inner_texts() == \
+        [{"emissions": "Emissions", "savings": "Savings (emissions avoided)"}[k] for k in kinds]
     retirement = tab.page.locator("#retirement-table td").all_inner_texts()
     assert retirement == ["#1", "10", "voluntary", "Xihuamen 2024 office travel, voluntary"]
     tab.screenshot("big-screen-en")
@@ -62,6 +67,8 @@ def test_language_switch_changes_text_and_is_remembered(server, tab) -> None:
     assert tab.page.evaluate("document.documentElement.lang") == "zh-CN"
     names = {d["name"] for d in _series_data(tab, "chart-breakdown")}
     assert names == {"照明", "空调暖通", "动力", "用水"}
+    kinds = set(tab.page.locator("#result-table td.result-kind").all_inner_texts())
+    assert kinds == {"排放核算", "节能量（避免的排放）"}
     tab.screenshot("big-screen-zh-CN")
     _rendered(tab, url)  # reloaded: the choice is kept in localStorage
     assert tab.page.inner_text("[data-i18n='big.year']") == "本年"

@@ -37,6 +37,8 @@
       "big.certification": "Certification and retirements",
       "big.no_results": "No accounting result submitted yet.",
       "big.results": "Accounting results", "big.certifications": "Certifications", "big.retirements": "Retirements",
+      // the results list's kind column (ledger.chain.codes.ResultKind)
+      "result.kind": "Kind", "resultkind.emissions": "Emissions", "resultkind.savings": "Savings (emissions avoided)",
       "big.no_credit_contracts": "The credit and certification contracts are not in this deployment.",
       "big.no_certifications": "No certification application yet.", "big.no_retirements": "No credits retired yet.",
       "cert.application": "Application", "cert.level": "Level", "cert.status": "Status", "cert.approvals": "Approvals",
@@ -338,6 +340,8 @@
       "big.certification": "认证与注销",
       "big.no_results": "尚未提交核算结果。",
       "big.results": "核算结果", "big.certifications": "认证", "big.retirements": "碳信用注销",
+      // 核算结果列表的类型列（ledger.chain.codes.ResultKind）
+      "result.kind": "类型", "resultkind.emissions": "排放核算", "resultkind.savings": "节能量（避免的排放）",
       "big.no_credit_contracts": "本部署未包含碳信用与认证合约。",
       "big.no_certifications": "尚无认证申请。", "big.no_retirements": "尚无注销记录。",
       "cert.application": "申请", "cert.level": "等级", "cert.status": "状态", "cert.approvals": "审批进度",

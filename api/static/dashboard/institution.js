@@ -79,8 +79,8 @@
       alarms.map((a) => `<tr><td title="${escape(a.detail)}">${t(`alarmkind.${a.kind}`)}</td><td class="severity-${escape(a.severity)}">${t(`severity.${a.severity}`)}</td><td>${escape(a.device_id.slice(0, 12))}…</td><td>${zclDash.time(a.raised_at)}</td><td>${t(`state.${a.state}`)}</td></tr>`).join("") + "</table>";
 
     document.getElementById("results").innerHTML = data.results.length === 0 ? `<p class="muted">${t("big.no_results")}</p>` :
-      `<table id="result-table"><tr><th>${t("result.id")}</th><th>${t("result.status")}</th><th>${t("result.period")}</th><th class="num">${t("result.total")}</th></tr>` +
-      data.results.map((r) => `<tr><td><a href="${r.explorer}">#${r.result_id}</a></td><td>${t(`status.${r.status}`)}</td><td>${zclDash.time(r.period_start)} – ${zclDash.time(r.period_end)}</td><td class="num">${fmt(r.gco2e, 0)}</td></tr>`).join("") + "</table>";
+      `<table id="result-table"><tr><th>${t("result.id")}</th><th>${t("result.kind")}</th><th>${t("result.status")}</th><th>${t("result.period")}</th><th class="num">${t("result.total")}</th></tr>` +
+      data.results.map((r) => `<tr><td><a href="${r.explorer}">#${r.result_id}</a></td><td class="result-kind result-kind-${escape(r.kind)}">${t(`resultkind.${r.kind}`)}</td><td>${t(`status.${r.status}`)}</td><td>${zclDash.time(r.period_start)} – ${zclDash.time(r.period_end)}</td><td class="num">${fmt(r.gco2e, 0)}</td></tr>`).join("") + "</table>";
 
     const certs = data.certifications;
     document.getElementById("certifications").innerHTML = certs === null ? `<p class="muted">${t("big.no_credit_contracts")}</p>` :

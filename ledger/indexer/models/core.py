@@ -272,6 +272,9 @@ class DailyUsage(IndexTable, table=True):
     min_value: Decimal = Field(sa_type=ExactDecimal)
     max_value: Decimal = Field(sa_type=ExactDecimal)
     total: Decimal = Field(sa_type=ExactDecimal)
+    # The day telescopes under the accounting's interval rule (evidence_rows.regular_day): its first and last
+    # reading give its amount. NULL (rows indexed before the column existed) is unknown, read as irregular.
+    regular: bool | None = Field(default=None, nullable=True)
 
 
 # --- accounting results -----------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import typer
 from rich.table import Table
@@ -13,8 +12,19 @@ from ledger.accounting.factors import Period
 from ledger.accounting.metered import collect_points, metered_activity, period_bounds, split_period
 from ledger.accounting.published import factor_set, methodology
 from ledger.accounting.quantities import format_decimal
+from ledger.calendar import parse_day
 from zcl import context as ctx
 from zcl.context import console, reports_errors
+
+DAY_HELP = "First day, YYYY-MM-DD; days are China Standard Time (UTC+08:00) days."
+
+
+def day_period(start: str, end: str) -> Period:
+    """--from/--to as the whole days of an accounting Period (ledger.calendar.parse_day), both included."""
+    try:
+        return Period(parse_day(start), parse_day(end))
+    except ValueError as exc:
+        raise ctx.fail(f"bad period: {exc}") from None
 
 
 def versioned(value: str, what: str) -> tuple[str, str]:
@@ -27,7 +37,7 @@ def versioned(value: str, what: str) -> tuple[str, str]:
 @reports_errors
 def account_command(
     institution: int = typer.Option(..., help="Institution node id."),
-    start: str = typer.Option(..., "--from", help="First day, YYYY-MM-DD (China Standard Time)."),
+    start: str = typer.Option(..., "--from", help=DAY_HELP),
     end: str = typer.Option(..., "--to", help="Last day, YYYY-MM-DD, included."),
     by: str = typer.Option("all", help="Split the period: day, month or all."),
     method: str = typer.Option("public-institution-inventory@1", "--methodology", help="Methodology id@version."),
@@ -35,10 +45,7 @@ def account_command(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Meter totals and emissions per scope, using only readings in anchored, re-checked batches."""
-    try:
-        period = Period(date.fromisoformat(start), date.fromisoformat(end))
-    except ValueError as exc:
-        raise ctx.fail(f"bad period: {exc}") from None
+    period = day_period(start, end)
     chosen_method = methodology(*versioned(method, "--methodology"))
     chosen_factors = factor_set(*versioned(factors, "--factors"))
     parts = split_period(period, by)

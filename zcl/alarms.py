@@ -5,11 +5,11 @@ from __future__ import annotations
 import getpass
 import json
 import time
-from datetime import datetime, timezone
 
 import typer
 from rich.table import Table
 
+from ledger.calendar import format_instant
 from oracles.alarms import Alarm, AlarmKind, AlarmState, AlarmStore
 from zcl.context import console, reports_errors
 from zcl.oracle_node import spool_path
@@ -42,11 +42,11 @@ def list_alarms(
         print(json.dumps([a.to_json(institution) for a in alarms], indent=2, ensure_ascii=False))
         return
     table = Table(title=f"Alarms, institution {institution}" + ("" if include_resolved else " (open)"))
-    for column in ("id", "kind", "severity", "device", "readings", "raised (UTC)", "state", "detail"):
+    for column in ("id", "kind", "severity", "device", "readings", "raised (UTC+08:00)", "state", "detail"):
         table.add_column(column)
     for a in alarms:
         table.add_row(str(a.id), a.kind.value, f"[{_SEVERITY_STYLE[a.severity.value]}]{a.severity.value}[/]",
-                      "0x" + a.device_id.hex()[:12] + "…", _readings(a), _utc(a.raised_at), _state(a), a.detail)
+                      "0x" + a.device_id.hex()[:12] + "…", _readings(a), format_instant(a.raised_at)[:16], _state(a), a.detail)
     console.print(table)
 
 
@@ -94,10 +94,6 @@ def _state(alarm: Alarm) -> str:
     if alarm.state == AlarmState.RESOLVED:
         return f"resolved by {alarm.resolved_by}"
     return "[bold]active[/bold]"
-
-
-def _utc(timestamp: int) -> str:
-    return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%d %H:%M")
 
 
 __all__ = ["alarms_app"]

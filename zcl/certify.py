@@ -11,6 +11,7 @@ import typer
 from eth_utils import keccak
 from rich.table import Table
 
+from ledger.calendar import DATE_HELP
 from ledger.chain.certification import ApplicationInput, CertificationClient, Evaluation, StatusChange
 from ledger.chain.codes import GRAMS_PER_TONNE
 from zcl import context as ctx
@@ -129,7 +130,7 @@ def decide(application_id: int = typer.Argument(..., metavar="APPLICATION"),
 @certify_app.command("status")
 @reports_errors
 def status(application_id: int = typer.Argument(..., metavar="APPLICATION"),
-           at: str = typer.Option(None, help="Check validity at this date or date-time (default: the latest block's time)."),
+           at: str = typer.Option(None, help=f"Check validity at this date or date-time ({DATE_HELP}; default: the latest block's time)."),
            as_json: bool = typer.Option(False, "--json")) -> None:
     """An application's status, approval chain and decisions; whether it is certified at a moment."""
     client = _client()

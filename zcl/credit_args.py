@@ -3,12 +3,12 @@ addresses, prices, periods and claims. Each bad value is a one-line message and 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation, localcontext
 from pathlib import Path
 
 from eth_utils import is_address, keccak, to_checksum_address
 
+from ledger.calendar import DATE_HELP, InvalidDate, format_instant, parse_instant
 from ledger.chain.codes import CertificationLevel, ClaimKind, decode_token_id, token_id
 from ledger.chain.credits import CreditContracts
 from ledger.chain.receipts import Transaction
@@ -74,16 +74,15 @@ def format_units(units: int, decimals: int) -> str:
 
 
 def parse_time(value: str, what: str) -> int:
-    """An ISO date or date-time (UTC unless it names a zone), or unix seconds, as unix seconds."""
+    """Unix seconds, or an ISO date or date-time read by ledger.calendar.parse_instant (China Standard Time
+    unless it names an offset), as unix seconds."""
     if value.isdigit():
         return int(value)
     try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise ctx.fail(f"{what} must be an ISO date (2024-01-01), date-time or unix seconds, got {value!r}") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return int(moment.timestamp())
+        return parse_instant(value)
+    except InvalidDate as exc:
+        raise ctx.fail(f"{what} must be an ISO date (2024-01-01), date-time or unix seconds ({DATE_HELP}): "
+                       f"{exc}") from None
 
 
 def parse_period(start: str, end: str) -> tuple[int, int]:
@@ -94,7 +93,7 @@ def parse_period(start: str, end: str) -> tuple[int, int]:
 
 
 def when(seconds: int) -> str:
-    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return format_instant(seconds)
 
 
 def parse_level(value: str) -> CertificationLevel:

@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from ledger.accounting.factors import Period
 from ledger.accounting.published import factor_set, methodology
 from ledger.accounting.report import build_report, bytes32_label
 from ledger.audit import audit_results
 from zcl import context as ctx
-from zcl.account import versioned
+from zcl.account import DAY_HELP, day_period, versioned
 from zcl.context import EXIT_FINDINGS, console, errors, reports_errors
 
 result_app = typer.Typer(help="Accounting results on chain: submit, verify (regulators), restate, show.",
                          no_args_is_help=True)
-
-
-def _period(start: str, end: str) -> Period:
-    try:
-        return Period(date.fromisoformat(start), date.fromisoformat(end))
-    except ValueError as exc:
-        raise ctx.fail(f"bad period: {exc}") from None
 
 
 def _tx(receipt: dict) -> str:
@@ -36,8 +26,8 @@ def _tx(receipt: dict) -> str:
 def submit(
     institution: int = typer.Option(...),
     boundary: int = typer.Option(None, help="A scene inside the institution; default the institution itself."),
-    start: str = typer.Option(..., "--from"),
-    end: str = typer.Option(..., "--to"),
+    start: str = typer.Option(..., "--from", help=DAY_HELP),
+    end: str = typer.Option(..., "--to", help="Last day, YYYY-MM-DD, included."),
     method: str = typer.Option("public-institution-inventory@1", "--methodology"),
     factors: str = typer.Option("cn-public-institution@2022.1"),
     restates: int = typer.Option(None, help="Restate this Final result instead of submitting a new one."),
@@ -46,7 +36,7 @@ def submit(
     """Account the period from anchored readings, store the report as evidence, submit the result."""
     contracts = ctx.contracts()
     store = ctx.evidence_store()
-    report = build_report(contracts, store, institution, boundary or institution, _period(start, end),
+    report = build_report(contracts, store, institution, boundary or institution, day_period(start, end),
                           methodology(*versioned(method, "--methodology")), factor_set(*versioned(factors, "--factors")))
     cid = store.add(report.encode())
     result_input = report.result_input(cid)

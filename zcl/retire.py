@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from ledger.calendar import DATE_HELP
 from ledger.chain.certification import CertificationClient
 from ledger.chain.codes import ClaimKind
 from ledger.chain.credits import CreditContracts, ZERO_CLAIM
@@ -33,8 +34,9 @@ def retire_command(
     file: Path = typer.Option(None, help="A batch: lines `TOKEN AMOUNT` (# comments allowed)."),
     beneficiary: str = typer.Option(None, help="Who the certificate is for; default the signing account."),
     reason: str = typer.Option(..., help="Why the credits are retired (kept on the certificate)."),
-    start: str = typer.Option(..., "--from", help="Start of the period claimed (ISO date or date-time, UTC)."),
-    end: str = typer.Option(..., "--to", help="End of the period claimed, exclusive."),
+    start: str = typer.Option(
+        ..., "--from", help=f"Start of the period claimed: ISO date, date-time or unix seconds; {DATE_HELP}."),
+    end: str = typer.Option(..., "--to", help="End of the period claimed, exclusive (2024-01-01 to 2025-01-01 is the year 2024)."),
     claim_kind: str = typer.Option("none", help="none, application or meeting."),
     claim_id: str = typer.Option(None, help="The claim's 32-byte id (hex)."),
     for_certification: str = typer.Option(

@@ -31,12 +31,12 @@ from ledger.accounting.meter_series import (  # noqa: F401  (re-exported: where 
     ACTIVITY_OF, GENERATION, MeterSeries, Point, Series, UnverifiedEvidence, add_readings, checked_evidence, unit_of,
 )
 from ledger.accounting.quantities import Quantity
+from ledger.calendar import CHINA_STANDARD_TIME  # noqa: F401  (re-exported: where its callers look)
 from ledger.chain.clients import LedgerContracts
 from ledger.encoding import Quantity as Measured
 from ledger.evidence import EvidenceStore
 from ledger.merkle import input_set_root
 
-CHINA_STANDARD_TIME = timezone(timedelta(hours=8))
 GAP_FACTOR = 3
 PLACES = 3  # readings carry at most three decimals at the simulators' scale; results keep them
 

@@ -16,10 +16,11 @@ project outside the tree (class 2). Settlement: 1,000,000 tokens (6 decimals) ea
 Verifications of project 1 cite the institution's Final 2024 Savings result (`own_savings`, made on
 first use: 10,000 t, so it takes the next AccountingLedger id).
 
-Calendars: Savings results span China Standard Time years (SAVINGS_2024, ledger.accounting.metered's
-period_bounds), the calendar CarbonCredit reads a vintage in, so the 2024 savings meet vintage 2024 only.
-START_2023..START_2025 are UTC new years: the Emissions results certification applications cite and the
-retirement claim periods `zcl retire --from 2024-01-01 --to 2025-01-01` gives (the CLI reads dates as UTC).
+Calendar: one, China Standard Time (ledger.calendar). Savings results span CST years (SAVINGS_2024,
+ledger.accounting.metered's period_bounds), the calendar CarbonCredit reads a vintage in, so the 2024 savings
+meet vintage 2024 only. START_2023..START_2025 are CST new years too, read by ledger.calendar.parse_instant as
+`zcl retire --from 2024-01-01 --to 2025-01-01` and the web forms read them: the Emissions results
+certification applications cite and the retirement claim periods lie on the same year boundaries.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from eth_utils import keccak
 
 from ledger.accounting.factors import Period
 from ledger.accounting.metered import period_bounds
+from ledger.calendar import parse_instant
 from ledger.chain.certification import CertificationClient
 from ledger.chain.clients import LedgerContracts, NodeKind, ResultInput
 from ledger.chain.codes import CertificationLevel, token_id
@@ -45,7 +47,7 @@ DOC = "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi"
 VINTAGE = 2024
 TOKEN = 10**6  # settlement token smallest units per token (6 decimals)
 PRICE = 130 * TOKEN  # the seed's 130 CNY per tonne
-START_2023, START_2024, START_2025 = 1_672_531_200, 1_704_067_200, 1_735_689_600  # UTC (see the docstring)
+START_2023, START_2024, START_2025 = (parse_instant(f"{year}-01-01") for year in (2023, 2024, 2025))  # CST
 SAVINGS_2024, SAVINGS_2025 = period_bounds(Period.year(2024)), period_bounds(Period.year(2025))  # CST [start, end)
 YEAR = 365 * 86_400
 AREA = 10_000

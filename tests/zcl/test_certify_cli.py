@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.ledger.credit_world import CID, DOC, START_2025, CreditWorld, result_input
+from tests.ledger.credit_world import CID, DOC, START_2024, START_2025, CreditWorld, result_input
 from tests.zcl.test_credits_cli import run, world  # noqa: F401  (fixture)
 
 LOW_CARBON = ("certify", "apply", "--institution", "4", "--level", "low-carbon", "--result", "2", "--baseline", "1",
@@ -42,7 +42,7 @@ def test_apply_then_district_city_province_approve_and_anyone_reads_the_status(w
     assert "stage 3 (region 1) approved" in out and "certified from" in out and "3 of 3" in out
 
     out = run(world.outsider, "certify", "status", "1")
-    assert re.search(r"│ status +│ certified ", out) and re.search(r"│ certified at [-0-9: ]+UTC +│ yes ", out)
+    assert re.search(r"│ status +│ certified ", out) and re.search(r"│ certified at [-0-9: ]+\+08:00 +│ yes ", out)
     assert out.count("approved") == 3 and world.district.address in out and world.city.address in out
     data = json.loads(run(world.outsider, "certify", "status", "1", "--at", "2020-01-01", "--json"))
     assert (data["status"], data["approval_chain"], list(data["certified_at"].values())) == ("certified", [3, 2, 1],
@@ -103,7 +103,7 @@ def test_unverified_and_superseded_results_are_refused(world, results) -> None:
 
     run(world.holder, *LOW_CARBON)
     decide(world.district)
-    restated = world.holder.ledger.accounting.restate(2, result_input(1_704_067_200, START_2025, 310, "r"), "fix")
+    restated = world.holder.ledger.accounting.restate(2, result_input(START_2024, START_2025, 310, "r"), "fix")
     world.verifier.ledger.accounting.verify(restated, True, CID)
     for party in (world.holder, world.verifier):
         party.chain.resync()

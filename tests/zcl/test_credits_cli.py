@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from tests.ledger.credit_world import CID, CreditWorld, Party
+from tests.ledger.credit_world import CID, SAVINGS_2024, START_2024, START_2025, CreditWorld, Party
 from zcl.credit_args import format_units, parse_price
 from zcl.main import app
 
@@ -61,12 +61,13 @@ def test_issue_list_buy_partially_and_retire_a_batch_through_the_cli(world: Cred
               "--from", "2024-06-01T09:00", "--to", "2024-06-01T12:00", "--claim-kind", "meeting",
               "--claim-id", MEETING, "--beneficiary", world.holder.address)
     assert f"retired 15 t in 2 range(s); certificate 1 minted to {world.holder.address}: tx 0x" in out
-    assert "1–5" in out and "6–15" in out and "2024-06-01 09:00:00 UTC – 2024-06-01 12:00:00 UTC" in out
+    assert "1–5" in out and "6–15" in out and "2024-06-01 09:00:00 +08:00 – 2024-06-01 12:00:00 +08:00" in out
 
     out = run(world.outsider, "credits", "certificate", "1")
     assert world.holder.address in out and world.buyer.address in out and "1/1/2024 #1–5; 1/1/2024 #6–15" in out
     assert "ranges match the on-chain hash │ yes" in out
     data = json.loads(run(world.outsider, "credits", "certificate", "1", "--json"))
+    assert data["period"] == [1_717_203_600, 1_717_214_400]  # 2024-06-01 01:00 and 04:00 UTC: read as Beijing time
     assert (data["tonnes"], data["claim_kind"], data["ranges"]) == (15, "meeting", [[2**128 + 2**64 + 2024, 1, 5],
                                                                                     [2**128 + 2**64 + 2024, 6, 15]])
 
@@ -86,6 +87,8 @@ def test_single_retirement_and_transfer(world: CreditWorld) -> None:
     out = run(world.buyer, "retire", "--range", "1/1/2024:4", "--reason", "voluntary", "--from", "2024-01-01",
               "--to", "2025-01-01")
     assert f"retired 4 t in 1 range(s); certificate 1 minted to {world.buyer.address}" in out and "1–4" in out
+    period = json.loads(run(world.outsider, "credits", "certificate", "1", "--json"))["period"]
+    assert period == [START_2024, START_2025] == list(SAVINGS_2024)  # the CST year 2024, as results count it
 
 
 def test_external_credits_are_imported_once(world: CreditWorld) -> None:
@@ -147,6 +150,15 @@ def test_issuing_beyond_verified_savings_is_refused(world: CreditWorld) -> None:
       "--claim-kind", "meeting"), "needs --claim-id"),
     (("retire", "--range", "1/1/2024", "--reason", "r", "--from", "2024-01-01", "--to", "2025-01-01"),
      "--range must be TOKEN:AMOUNT"),
+    (("retire", "--range", "1/1/2024:1", "--reason", "r", "--from", "new year", "--to", "2025-01-01"),
+     "--from must be an ISO date (2024-01-01), date-time or unix seconds (dates are China Standard Time (UTC+08:00) "
+     "unless an offset is given): 'new year' is not an ISO 8601 date or date-time"),
+    (("retire", "--range", "1/1/2024:1", "--reason", "r", "--from", "2024-01-01", "--to", "2024-13-01"),
+     "'2024-13-01' is not an ISO 8601 date or date-time"),
+    (("retire", "--range", "1/1/2024:1", "--reason", "r", "--from", "2024-01-01T00:00:00.5", "--to", "2025-01-01"),
+     "has fractions of a second"),
+    (("retire", "--range", "1/1/2024:1", "--reason", "r", "--from", "1969-12-31", "--to", "2025-01-01"),
+     "'1969-12-31' is before 1970-01-01T00:00:00Z"),
     (("credits", "grant", "king", "0x" + "00" * 20), "role must be one of verifier, issuer"),
 ])
 def test_bad_input_exits_2_with_a_reason(world: CreditWorld, args, message) -> None:

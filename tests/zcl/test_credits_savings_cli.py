@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ledger.credit_world import CID, START_2025, CreditWorld
+from tests.ledger.credit_world import CID, SAVINGS_2025, CreditWorld
 from tests.zcl.test_credits_cli import run
-
-YEAR = 365 * 86_400
 
 
 @pytest.fixture
@@ -19,7 +17,7 @@ def world(anvil, contracts, deployment, tree, settings, tmp_path, monkeypatch) -
 
 
 def test_verify_cites_the_savings_result_and_shows_what_is_left(world: CreditWorld) -> None:
-    savings = world.savings_result(120, START_2025, START_2025 + YEAR)
+    savings = world.savings_result(120, *SAVINGS_2025)
     out = run(world.verifier, "credits", "verify", "1", "--vintage", "2025", "--tonnes", "100", "--evidence", CID,
               "--id", "own-2025", "--result", str(savings))
     assert "100 t verified, 100 t issuable" in out
@@ -29,7 +27,7 @@ def test_verify_cites_the_savings_result_and_shows_what_is_left(world: CreditWor
 
 
 def test_verifying_beyond_the_savings_is_refused_with_the_figures(world: CreditWorld) -> None:
-    savings = world.savings_result(120, START_2025, START_2025 + YEAR)
+    savings = world.savings_result(120, *SAVINGS_2025)
     out = run(world.verifier, "credits", "verify", "1", "--vintage", "2025", "--tonnes", "121", "--evidence", CID,
               "--result", str(savings), code=3)
     assert f"VerifiedTonnesExceedSavings({savings}, 121, 120)" in out

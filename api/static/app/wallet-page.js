@@ -25,8 +25,9 @@ zclApp.page("wallet", async (user) => {
     } else holdings.reload();
     return address;
   }, accountText);
-  // dates are whole UTC days: the period runs from the first day's 00:00 to the last day's 24:00
-  const day = (value, end) => Date.parse(value + "T00:00:00Z") / 1000 + (end ? 86400 : 0);
+  // dates are whole China Standard Time days (the ledger's calendar, ledger/calendar.py): the period runs from
+  // the first day's 00:00 to the last day's 24:00, Beijing time
+  const day = (value, end) => Date.parse(value + "T00:00:00+08:00") / 1000 + (end ? 86400 : 0);
   zclApp.bindForm(retire, async (v, form) => {
     const relayed = await zclWallet.retire({...v, period_start: day(v.period_start, false), period_end: day(v.period_end, true)}, form);
     holdings.reload();

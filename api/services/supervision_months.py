@@ -16,7 +16,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import case, func, update
@@ -30,7 +30,7 @@ from ledger.accounting import account
 from ledger.accounting.errors import AccountingError
 from ledger.accounting.factors import Period
 from ledger.accounting.meter_series import ACTIVITY_OF, unit_of
-from ledger.accounting.metered import CHINA_STANDARD_TIME
+from ledger.calendar import midnight
 from ledger.accounting.quantities import Quantity, canonical_decimal
 from ledger.encoding import Unit as ReadingUnit
 from ledger.indexer.models import Batch, Cursor, DailyUsage, IndexedBlock
@@ -44,12 +44,8 @@ def months_of(year: int) -> list[tuple[str, Period, int, int]]:
     for m in range(1, 13):
         first = date(year, m, 1)
         after = date(year + (m == 12), m % 12 + 1, 1)
-        out.append((f"{year}-{m:02d}", Period(first, after - timedelta(days=1)), _epoch(first), _epoch(after)))
+        out.append((f"{year}-{m:02d}", Period(first, after - timedelta(days=1)), midnight(first), midnight(after)))
     return out
-
-
-def _epoch(day: date) -> int:
-    return int(datetime(day.year, day.month, day.day, tzinfo=CHINA_STANDARD_TIME).timestamp())
 
 
 def batch_keys(session: Session, institution_ids: list[int], year: int) -> dict[tuple[int, str], str]:

@@ -10,7 +10,7 @@ the new register value from zero and is reported too.
 The readings arrive as integer columns (meter_series.py). Between two readings inside a period the
 differences telescope, so a meter's period costs a few passes over its columns in C; only the
 intervals at the period's ends, resets, gaps and repeated timestamps go through the one interval rule,
-`_interval`, which the reading-by-reading reference path (`_device_activity`) applies to every interval.
+`meter_interval`, which the reading-by-reading reference path (`_device_activity`) applies to every interval.
 """
 
 from __future__ import annotations
@@ -223,7 +223,7 @@ def _device_activity(device_id: bytes, activity: str, points: list[Point], start
     # interval cut by a period boundary needs a Fraction for its pro-rated share.
     whole, partial, estimates, resets = Decimal(0), Fraction(0), [], 0
     for a, b in zip(chain, chain[1:]):
-        reset, amount, share, estimate = _interval(a.timestamp, a.sequence, a.value.value,
+        reset, amount, share, estimate = meter_interval(a.timestamp, a.sequence, a.value.value,
                                                    b.timestamp, b.sequence, b.value.value, start, end, usual)
         resets += reset
         if amount is not None:
@@ -236,7 +236,7 @@ def _device_activity(device_id: bytes, activity: str, points: list[Point], start
     return DeviceActivity(device_id, activity, _quantity(total, unit), len(inside), tuple(estimates), resets)
 
 
-def _interval(a_time: int, a_sequence: int, a_value, b_time: int, b_sequence: int, b_value, start: int, end: int,
+def meter_interval(a_time: int, a_sequence: int, a_value, b_time: int, b_sequence: int, b_value, start: int, end: int,
               usual) -> tuple[bool, object, Fraction | None, tuple[int, int, str, Fraction] | None]:
     """What one interval between consecutive readings adds to [start, end): (counter reset?, an exact
     whole difference or None, a pro-rated Fraction or None, the estimate to report or None).
@@ -272,7 +272,7 @@ def _meter_activity(device_id: bytes, activity: str, meter: MeterSeries, start: 
 
     Between consecutive readings that are both inside the span, with time moving forward, no reset and
     no gap, the differences telescope: their sum is the last value minus the first. Only the other
-    intervals (the two at the span's ends, resets, gaps, repeated timestamps) go through `_interval`.
+    intervals (the two at the span's ends, resets, gaps, repeated timestamps) go through `meter_interval`.
     """
     if meter.points is not None:
         return _device_activity(device_id, activity, sorted(meter.points, key=_by_sequence), start, end)
@@ -304,7 +304,7 @@ def _meter_activity(device_id: bytes, activity: str, meter: MeterSeries, start: 
     partial, estimates, resets = Fraction(0), [], 0
     for j in sorted(special):
         a, b = first + j, first + j + 1
-        reset, amount, share, estimate = _interval(times[a], sequences[a], values[a], times[b], sequences[b], values[b],
+        reset, amount, share, estimate = meter_interval(times[a], sequences[a], values[a], times[b], sequences[b], values[b],
                                                    start, end, usual)
         resets += reset
         if amount is not None:

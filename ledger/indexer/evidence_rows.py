@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
-from ledger.accounting.metered import CHINA_STANDARD_TIME
-from ledger.accounting.metered import _interval as accounting_interval
+from ledger.accounting.metered import meter_interval
 from ledger.batch import BatchFormatError, decode_batch
+from ledger.calendar import local_day, midnight
 from ledger.encoding import EncodingError, decode_reading
 from ledger.evidence import EvidenceError, EvidenceStore, compute_cid
 from ledger.merkle import MerkleTree, reading_leaf
@@ -76,12 +76,12 @@ def derive_batch(root: str, institution_id: int, evidence_cid: str, block_number
 
 def day_of(timestamp: int) -> date:
     """The accounting's calendar day (China Standard Time) of a unix timestamp."""
-    return datetime.fromtimestamp(timestamp, CHINA_STANDARD_TIME).date()
+    return local_day(timestamp)
 
 
 def day_bounds(day: date) -> tuple[int, int]:
     """[start, end) unix seconds of `day` in China Standard Time."""
-    start = int(datetime(day.year, day.month, day.day, tzinfo=CHINA_STANDARD_TIME).timestamp())
+    start = midnight(day)
     return start, start + SECONDS_PER_DAY
 
 
@@ -108,12 +108,12 @@ def regular_day(readings: list[tuple[int, int, int, Decimal]]) -> bool:
 
     The readings are taken in the accounting's order (by sequence); each consecutive pair must have a later
     sequence, a later timestamp (the rule counts nothing between two readings of one instant), one unit, and
-    count, by the rule itself (`_interval`, no counter reset), exactly its plain difference."""
+    count, by the rule itself (`meter_interval`, no counter reset), exactly its plain difference."""
     by_sequence = sorted(readings, key=lambda r: (r[1], r[0]))
     for a, b in zip(by_sequence, by_sequence[1:]):
         if b[1] <= a[1] or b[0] <= a[0] or b[2] != a[2]:
             return False
-        reset, whole, share, _ = accounting_interval(a[0], a[1], a[3], b[0], b[1], b[3], a[0], b[0], 0)
+        reset, whole, share, _ = meter_interval(a[0], a[1], a[3], b[0], b[1], b[3], a[0], b[0], 0)
         if reset or share is not None or whole != b[3] - a[3]:
             return False
     return True

@@ -11,10 +11,11 @@ All dates are local dates in China Standard Time (UTC+8, no daylight saving).
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from enum import IntEnum
 
-CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "CST")
+from ledger.calendar import CHINA_STANDARD_TIME, local_day, midnight  # noqa: F401  (CHINA_STANDARD_TIME re-exported)
+
 
 
 class DayType(IntEnum):
@@ -69,13 +70,8 @@ def day_type(day: date) -> DayType:
     return DayType.WEEKEND if day.weekday() >= 5 else DayType.WORKDAY
 
 
-def local_date(timestamp: int) -> date:
-    return datetime.fromtimestamp(timestamp, CHINA_STANDARD_TIME).date()
-
-
-def local_midnight(day: date) -> int:
-    """Unix seconds of 00:00 China Standard Time on `day`."""
-    return int(datetime(day.year, day.month, day.day, tzinfo=CHINA_STANDARD_TIME).timestamp())
+local_date = local_day  # the simulator's names for the ledger's calendar (ledger/calendar.py)
+local_midnight = midnight
 
 
 def working_days(year: int) -> int:

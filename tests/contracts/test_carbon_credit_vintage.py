@@ -9,17 +9,18 @@ credit_fixtures' catalogue applies; each test files its own Savings results, non
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 from brownie.test import given
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from ledger.calendar import CHINA_STANDARD_TIME
+
 from credit_fixtures import *  # noqa: F403
 from credit_fixtures import CID, SAVINGS_RESULT, START_2024, START_2025, Catalog, savings_input, verification_id
 
-CHINA_STANDARD_TIME = timezone(timedelta(hours=8))  # ledger.accounting.metered.CHINA_STANDARD_TIME
 GRAMS = 150_999_999  # 150 whole tonnes
 
 

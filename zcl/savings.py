@@ -18,8 +18,9 @@ from zcl.context import console, reports_errors
 
 savings_app = typer.Typer(help="An institution's verified M&V savings: the Savings results its own credits rest on.",
                           no_args_is_help=True)
-SPEC_HELP = ('JSON: {"drivers": ["hdd", …], "baseline": [PERIOD, …], "reporting": [PERIOD, …]} with PERIOD '
-             '{"first_day": "2021-01-01", "last_day": "2021-01-31", "drivers": {"hdd": {"value": "420", "unit": "K·d"}}}')
+SPEC_HELP = ('JSON: {"drivers": ["hdd", …], "baseline": [PERIOD, …], "reporting": [PERIOD, …], "description": "…"} '
+             'with PERIOD {"first_day": "2021-01-01", "last_day": "2021-01-31", "drivers": {"hdd": {"value": "420", '
+             '"unit": "K·d"}}}; the optional description (what the retrofit was) is kept in the report')
 
 
 @savings_app.command("submit")
@@ -32,18 +33,21 @@ def submit_savings(
     activity: str = typer.Option("electricity.grid", help="The metered activity the retrofit saves."),
     method: str = typer.Option("public-institution-inventory@1", "--methodology"),
     factors: str = typer.Option("cn-public-institution@2022.1"),
+    description: str = typer.Option(None, help="What the retrofit was, kept in the report (default the spec's "
+                                               "\"description\")."),
 ) -> None:
     """Verify a retrofit's savings from metered data, store the report, submit it as a Savings result."""
     try:
         document = json.loads(spec.read_text())
         drivers = [str(d) for d in document["drivers"]]
+        described = str(description if description is not None else document.get("description", ""))
     except (ValueError, KeyError, TypeError) as exc:
         raise ctx.fail(f"{spec}: not a savings spec ({exc!r}); expected {SPEC_HELP}") from None
     contracts, store = ctx.contracts(), ctx.evidence_store()
     report = build_savings_report(
         contracts, store, institution, boundary or institution, stated_periods(document, "baseline"),
         stated_periods(document, "reporting"), drivers, methodology(*versioned(method, "--methodology")),
-        factor_set(*versioned(factors, "--factors")), activity)
+        factor_set(*versioned(factors, "--factors")), activity, description=described)
     cid = store.add(report.encode())
     result_id = contracts.accounting.submit_savings(institution, boundary or institution, report.result_input(cid))
     s = report.savings

@@ -219,7 +219,7 @@ def test_savings_evidence_is_canonical_json(world) -> None:
 
 
 def test_zcl_savings_submit_reads_the_spec_and_submits_the_result(world, tmp_path) -> None:
-    contracts, tree, verifier, _ = world
+    contracts, tree, verifier, store = world
 
     def periods(observations):
         return [{"first_day": str(o.period.start), "last_day": str(o.period.end),
@@ -228,15 +228,17 @@ def test_zcl_savings_submit_reads_the_spec_and_submits_the_result(world, tmp_pat
 
     spec = tmp_path / "retrofit.json"
     spec.write_text(json.dumps({"drivers": ["hdd", "cdd"], "baseline": periods(BASELINE),
-                                "reporting": periods(REPORTING)}))
-    out = runner.invoke(app, ["savings", "submit", str(spec), "--institution", str(tree.institution)],
-                        env={"COLUMNS": "300"})
+                                "reporting": periods(REPORTING), "description": "chiller replaced"}))
+    out = runner.invoke(app, ["savings", "submit", str(spec), "--institution", str(tree.institution),
+                              "--description", "LED lighting, floors 1-6"], env={"COLUMNS": "300"})
     assert out.exit_code == 0, out.output
     assert "savings result 1 submitted for 2022-01-01..2022-12-31" in out.output
     assert "adjusted baseline 166,900.000 kWh, metered 163,300.000 kWh" in out.output
     assert "(scope 2; 2 whole tonnes creditable once Final); model R² 1.0000, CV(RMSE) 0.0000" in out.output
     record = contracts.accounting.result(1)
     assert (record.kind, record.status, record.scope2) == (ResultKind.SAVINGS, ResultStatus.SUBMITTED, AVOIDED_GRAMS)
+    stored = json.loads(store.cat(out.output.rsplit("report ", 1)[1].split()[0]))
+    assert stored["description"] == "LED lighting, floors 1-6"  # the option wins over the spec's description
     verifier.accounting.verify(1, True, "QmStatement")
     assert runner.invoke(app, ["audit"]).exit_code == 0
 

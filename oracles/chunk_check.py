@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 from ledger.encoding import (PAYLOAD_LENGTH, SIGNATURE_LENGTH, EncodingError, Quantity, Reading, ReadingColumns, Unit,
                              decode_reading, decode_reading_columns)
 from ledger.signing import SignedReading
+from oracles.directory import DeviceView
 from oracles.gate import ReadingGate, key_index
 from oracles.plausibility import UNDECIDED, as_reading
 from oracles.rejects import ReadingRejected
@@ -63,6 +64,7 @@ class ChunkPlan:
     columns: ReadingColumns
     keys: list[bytes | None]
     records: bytes
+    views: dict[bytes, DeviceView | None]  # what the keys were chosen from: each device's view, when planned
 
 
 def plan_chunk(gate: ReadingGate, items: list[SourcedItem]) -> ChunkPlan:
@@ -91,7 +93,20 @@ def plan_chunk(gate: ReadingGate, items: list[SourcedItem]) -> ChunkPlan:
         keys.append(key)
         signed = items[positions[row]][1]
         parts += (key, signed.payload, signed.signature)
-    return ChunkPlan(items, rows, columns, keys, b"".join(parts))
+    return ChunkPlan(items, rows, columns, keys, b"".join(parts), views)
+
+
+def plan_current(gate: ReadingGate, plan: ChunkPlan) -> bool:
+    """True when every device's view is still the one the plan chose its keys from, so the plan is the one
+    `plan_chunk` would make now. A plan made ahead of time (verified while the oracle anchored) is checked
+    so before it is used: a suspension or key rotation the directory learnt of meanwhile means planning again."""
+    return all(_same_view(gate.active_view(device_id), view) for device_id, view in plan.views.items())
+
+
+def _same_view(now: DeviceView | None, then: DeviceView | None) -> bool:
+    if now is None or then is None:
+        return now is then
+    return now is then or (now.device == then.device and now.keys == then.keys)
 
 
 def _decode(payloads: list[bytes], positions: list[int]) -> ReadingColumns:

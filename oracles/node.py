@@ -22,12 +22,12 @@ from ledger.evidence import EvidenceStore
 from ledger.evidence_roots import root_memo_for
 from ledger.signing import SignedReading
 from oracles.alarm_rules import AlarmMonitor
-from oracles.chunk_check import ChunkChecker, ChunkPlan, plan_chunk
+from oracles.chunk_check import ChunkChecker, ChunkPlan, SourcedItem, plan_chunk, plan_current
 from oracles.directory import DeviceDirectory, DirectoryUnavailable
 from oracles.gate import ReadingGate
 from oracles.profiles import DeviceProfiles
 from oracles.rejects import ReadingRejected, RejectsLog
-from oracles.signature_pool import SignaturePool
+from oracles.signature_pool import SignaturePool, SignaturePoolError
 from oracles.spool import PendingReadings, Spool, SpooledBatch
 
 DEFAULT_BATCH_SIZE = 1_000
@@ -62,6 +62,16 @@ class IngestReport:
         self.accepted += other.accepted
         self.rejected.extend(other.rejected)
         self.deferred += other.deferred
+
+
+@dataclass(frozen=True)
+class Presubmitted:
+    """Readings planned and handed to the signature pool ahead of `ingest` (`OracleNode.presubmit`), so the
+    workers verify them while this process does something else (the runner anchors). Nothing about them is
+    decided or stored yet: `ingest(readings, ahead=...)` checks and spools them as its first readings."""
+
+    items: list[SourcedItem]
+    chunks: list[tuple[ChunkPlan, int]]  # each chunk's plan and its pool ticket, in order
 
 
 @dataclass(frozen=True)
@@ -121,16 +131,24 @@ class OracleNode:
         self.signatures.close()
         self.spool.close()
 
+    def presubmit(self, readings: list[SourcedItem]) -> Presubmitted | None:
+        """Plan `readings` in chunks and hand their signatures to the pool now; None without worker processes
+        (verifying here would gain nothing). Pass the result to `ingest` with the same readings first."""
+        if self.signatures.workers == 0 or not readings:
+            return None
+        return Presubmitted(list(readings), [self._submit(chunk) for chunk in _chunks(readings, _CHUNK)])
+
     def ingest(self, readings: Iterable[tuple[str, SignedReading | ReadingRejected]],
-               before_commit: Callable[[], None] | None = None) -> IngestReport:
+               before_commit: Callable[[], None] | None = None, ahead: Presubmitted | None = None) -> IngestReport:
         """Check and spool readings; each item is (source label, reading or a rejection from parsing).
 
         Alarms the readings raise commit with them. `before_commit` runs inside the transaction that
         commits the last item (readings are committed 5,000 at a time). Each chunk of 500 is decoded as
         columns and its signatures go to the signature pool while the chunk before is checked and
         spooled (oracles/chunk_check.py: the usual reading on its fields, anything else through the
-        gate one by one). If anything raises, the open transaction rolls back and the gate forgets
-        what it cached, so nothing half-done remains.
+        gate one by one). With `ahead` (from `presubmit`), `readings` begin with its readings, whose
+        signatures the pool has been verifying since. If anything raises, the open transaction rolls
+        back and the gate forgets what it cached, so nothing half-done remains.
         """
         report = IngestReport()
         spool, db = self.spool, self.spool.db
@@ -139,19 +157,23 @@ class OracleNode:
         def per_reading(source: str, item: SignedReading | ReadingRejected, verified_key: bytes | None) -> None:
             self._ingest_one(source, item, report, verified_key)
 
+        rest = iter(readings)
+        if ahead is not None:
+            first = list(islice(rest, len(ahead.items)))
+            if len(first) != len(ahead.items) or any(a is not b for a, b in zip(first, ahead.items)):
+                raise ValueError("ingest(ahead=...) must be given the presubmitted readings first")
         db.execute("BEGIN")
         try:
-            chunks = _chunks(readings, _CHUNK)
-            ahead = self._submit(next(chunks, []))
+            chunks = self._submitted(ahead, rest)
+            current = next(chunks, None)
             checked = 0
-            while ahead is not None:
-                plan, ticket = ahead
-                nxt = next(chunks, None)
-                ahead = None if nxt is None else self._submit(nxt)  # verified while this one is checked
+            while current is not None:
+                plan, ticket = current
+                current = next(chunks, None)  # verified while this one is checked
                 accepted = checker.run(plan, self.signatures.collect(ticket), per_reading)  # per_reading counts its own
                 report.accepted += accepted
                 checked += 1
-                if ahead is not None and checked % _CHUNKS_PER_COMMIT == 0:
+                if current is not None and checked % _CHUNKS_PER_COMMIT == 0:
                     spool.write_buffered()
                     db.execute("COMMIT")
                     db.execute("BEGIN")
@@ -168,6 +190,19 @@ class OracleNode:
                 self.alarms.forget()
             raise
         return report
+
+    def _submitted(self, ahead: Presubmitted | None, rest: Iterable[SourcedItem]) -> Iterator[tuple[ChunkPlan, int]]:
+        """Each chunk's plan and ticket, submitted one chunk ahead of its use: the presubmitted chunks first
+        (planned and submitted again when the pool was closed since, or a device's view changed), then `rest`."""
+        for plan, ticket in ahead.chunks if ahead is not None else ():
+            if self.signatures.holds(ticket) and plan_current(self.gate, plan):
+                yield plan, ticket
+                continue
+            if self.signatures.holds(ticket):
+                self.signatures.collect(ticket)  # verdicts against keys no longer current: dropped
+            yield self._submit(plan.items)
+        for chunk in _chunks(rest, _CHUNK):
+            yield self._submit(chunk)
 
     def _submit(self, chunk: list[tuple[str, SignedReading | ReadingRejected]]) -> tuple[ChunkPlan, int]:
         """Plan the chunk (columns, one registry lookup per device, each reading's key) and hand its
@@ -219,7 +254,16 @@ class OracleNode:
                 break
             batch, evidence = self._prepare(pending)
             results.append(self._anchor(batch, evidence.readings, maybe_anchored=False))
+            self._feed_workers()
         return results
+
+    def _feed_workers(self) -> None:
+        """Between anchors, keep the workers busy with presubmitted readings (oracles/runner.py). A dead worker
+        is no anchoring failure: the pool is closed, and the next ingest submits those readings again."""
+        try:
+            self.signatures.pump()
+        except SignaturePoolError:
+            pass
 
     def confirm(self, confirmations: int) -> ConfirmReport:
         """Confirm anchored batches `confirmations` blocks deep; re-prepare those a reorg removed.

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from oracles.alarm_publisher import AlarmPublisher
 from oracles.approver import ApprovalReport, Approver
-from oracles.node import AnchorResult, ConfirmReport, IngestReport, OracleNode
+from oracles.node import AnchorResult, ConfirmReport, IngestReport, OracleNode, Presubmitted
 from oracles.sources import ReadingSource, SourcedItem
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,7 @@ class RunPolicy:
     idle_wait_seconds: float = 0.5
     offline_check_seconds: float = 60.0
     exit_when_idle: bool = False  # stop once every source is exhausted and everything is anchored
+    verify_while_anchoring: bool = True  # hand queued readings' signatures to the workers before anchoring
 
 
 class Backoff:
@@ -106,7 +107,9 @@ class OracleRunner:
         self._approvals_settled = approver is None  # scanned to the head with nothing left to decide
         self._queue: queue.Queue = queue.Queue(maxsize=4 * self.policy.max_items_per_step)  # lists of items
         self._exhausted: set[int] = set()
-        self._held: list[tuple[int, SourcedItem]] = []  # taken from the sources, not yet spooled (ingest failed)
+        self._held: list[tuple[int, SourcedItem]] = []  # taken from the sources, not yet spooled (ingest failed,
+        # or taken before anchoring so that their signatures are verified meanwhile: then `_ahead` is theirs)
+        self._ahead: Presubmitted | None = None
         self._started = False
         self._window_started: float | None = None
         self._next_offline_check = 0.0
@@ -215,6 +218,7 @@ class OracleRunner:
         force = pending > 0 and (window_over or self._all_exhausted())
         if not (force or pending >= self.policy.batch_size or spool.prepared_batches()):
             return []
+        self._verify_ahead()
         anchors = self.node.flush(force=force, max_batches=self.policy.max_batches_per_step)
         for a in anchors:
             log.info("anchored %d reading(s) as 0x%s in %s", a.reading_count, a.root.hex()[:16], a.transaction_hash)
@@ -222,10 +226,25 @@ class OracleRunner:
             self._window_started = None
         return anchors
 
+    def _verify_ahead(self) -> None:
+        """Take what has arrived and hand its signatures to the workers before anchoring, so they verify
+        while this thread anchors (on two cores, otherwise they would sit idle). The readings are only
+        held: the next step's ingest checks and spools them, and only then are the sources told, so a
+        crash meanwhile loses nothing (the sources deliver them again)."""
+        if not self.policy.verify_while_anchoring or self._held or self.node.signatures.workers == 0:
+            return
+        self._held = self._take(timeout=0)
+        try:
+            self._ahead = self.node.presubmit([item for _, item in self._held])
+        except Exception:  # e.g. the registry failing oddly: the readings are checked the usual way next step
+            self._ahead = None
+            log.exception("could not verify %d reading(s) ahead; they are checked next step", len(self._held))
+
     def _ingest(self, taken: list[tuple[int, SourcedItem]]) -> IngestReport:
+        ahead, self._ahead = self._ahead, None  # presubmitted: the first of `taken`, which begins with `_held`
         if not taken:
             return IngestReport()
-        report = self.node.ingest(item for _, item in taken)
+        report = self.node.ingest((item for _, item in taken), ahead=ahead)
         if self._window_started is None:
             self._window_started = self.clock()
         labels: dict[int, list[str]] = {}

@@ -55,7 +55,10 @@ def _serve() -> None:
         records = _read_message(source)
         if records is None:
             return
-        _write_message(sink, verify_records(records))
+        try:
+            _write_message(sink, verify_records(records))
+        except BrokenPipeError:  # the oracle closed the pool with this job in flight: nobody wants the answer
+            return
 
 
 def _read_message(stream: BinaryIO) -> bytes | None:
@@ -131,6 +134,22 @@ class SignaturePool:
             self._pump(wait=True)
         del self._parts[ticket]
         return b"".join(parts)  # type: ignore[arg-type]
+
+    def holds(self, ticket: int) -> bool:
+        """Whether `ticket` can still be collected: submitted and not collected, and the pool not closed since
+        (closing drops every call in flight, and tickets are never reused)."""
+        return ticket in self._parts
+
+    @property
+    def outstanding(self) -> int:
+        """Calls submitted and not yet collected."""
+        return len(self._parts)
+
+    def pump(self) -> None:
+        """Feed the workers without waiting: send queued parts to workers with room, keep the answers that are
+        in. A caller busy with other work between `submit` and `collect` (the oracle anchoring) calls this now
+        and then, so the workers are not left idle once the parts in their pipes are done."""
+        self._pump(wait=False)
 
     def _pump(self, wait: bool) -> None:
         """Send queued parts to workers with room (DEPTH each, so a worker finishing one part finds the next

@@ -42,9 +42,8 @@ def months_of(year: int) -> list[tuple[str, Period, int, int]]:
     """(YYYY-MM, period, start, end) of each month, bounds in Unix seconds of China Standard Time."""
     out = []
     for m in range(1, 13):
-        first = date(year, m, 1)
-        after = date(year + (m == 12), m % 12 + 1, 1)
-        out.append((f"{year}-{m:02d}", Period(first, after - timedelta(days=1)), midnight(first), midnight(after)))
+        month = Period.month(year, m)
+        out.append((f"{year}-{m:02d}", month, midnight(month.start), midnight(month.end + timedelta(days=1))))
     return out
 
 

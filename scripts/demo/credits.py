@@ -81,16 +81,13 @@ class CreditsFlow:
         return asdict(self)
 
 
-def _month_end(day: date) -> date:
-    return date(day.year + day.month // 12, day.month % 12 + 1, 1) - timedelta(days=1)
-
-
 def _months(first: date, last: date) -> list[Period]:
     """The whole calendar months from `first` (a 1st) ending on or before `last`."""
-    months, day = [], first
-    while _month_end(day) <= last:
-        months.append(Period(day, _month_end(day)))
-        day = _month_end(day) + timedelta(days=1)
+    months, month = [], Period.month(first.year, first.month)
+    while month.end <= last:
+        months.append(month)
+        after = month.end + timedelta(days=1)
+        month = Period.month(after.year, after.month)
     return months
 
 

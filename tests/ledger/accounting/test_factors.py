@@ -126,3 +126,10 @@ def test_combined_set_keeps_each_factor_validity_and_is_valid_where_all_parts_ar
         combine_factor_sets("twice", "1", "twice", (XIHUAMEN_SEED, XIHUAMEN_SEED))
     with pytest.raises(AccountingError):
         combine_factor_sets("disjoint", "1", "disjoint", (CN_GRID_2022, replace(XIHUAMEN_SEED, valid_until=date(2020, 12, 31))))
+
+
+def test_period_month_is_the_whole_calendar_month() -> None:
+    assert str(Period.month(2022, 2)) == "2022-02-01..2022-02-28"
+    assert str(Period.month(2024, 2)) == "2024-02-01..2024-02-29"  # leap year
+    assert str(Period.month(2022, 12)) == "2022-12-01..2022-12-31"  # the year turns
+    assert [Period.month(2022, m).start.month for m in range(1, 13)] == list(range(1, 13))
